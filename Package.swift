@@ -1,0 +1,103 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "shinchoku",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "shinchoku-server", targets: ["shinchoku-server"]),
+        .executable(name: "shinchoku-admin", targets: ["shinchoku-admin"]),
+        .library(name: "LibPQ", targets: ["LibPQ"]),
+        .library(name: "Shinchoku", targets: ["Shinchoku"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // The C API of libpq. Only LibPQ imports it.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // Safe Swift wrapper: connections, bound queries, decoding, errors, pool.
+        .target(
+            name: "LibPQ",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A throwaway PostgreSQL cluster from the machine's own binaries.
+        .target(name: "EmbeddedPostgres"),
+        // Migrations and the prefecture's plan, shipped as resources.
+        .target(
+            name: "ShinchokuSQL",
+            path: "sql",
+            exclude: ["README.md"],
+            sources: ["ShinchokuSQL.swift"],
+            resources: [.copy("migrations"), .copy("plan")]
+        ),
+        // Domain and service layer: ownership, workflow, audit. The only place rules live.
+        .target(
+            name: "Shinchoku",
+            dependencies: [
+                "LibPQ",
+                "ShinchokuSQL",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Actual-against-target reports: formulas and the Markdown, HTML, CSV and JSON formats.
+        .target(name: "ShinchokuReports", dependencies: ["Shinchoku"]),
+        // The admin CLI's commands (a library so tests can run them in-process).
+        .target(
+            name: "ShinchokuAdmin",
+            dependencies: [
+                "Shinchoku", "ShinchokuReports", "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The HTTP API (a library so tests can drive the real application).
+        .target(
+            name: "ShinchokuServer",
+            dependencies: [
+                "Shinchoku", "ShinchokuReports", "EmbeddedPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "shinchoku-admin", dependencies: ["ShinchokuAdmin"]),
+        .executableTarget(
+            name: "shinchoku-server",
+            dependencies: [
+                "ShinchokuServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Shared test fixtures: a database per test from the embedded cluster or the environment.
+        .target(name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres"], path: "Tests/TestSupport"),
+        .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"]),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
+        .testTarget(
+            name: "ShinchokuTests",
+            dependencies: ["Shinchoku", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ShinchokuReportsTests", dependencies: ["ShinchokuReports", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "ShinchokuAdminTests", dependencies: ["ShinchokuAdmin", "TestSupport"]),
+        .testTarget(
+            name: "ShinchokuServerTests",
+            dependencies: [
+                "ShinchokuServer", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+
+/// A bounded pool of connections for async code.
+///
+/// Each pooled connection lives on a dedicated thread of its own and every libpq call for it runs
+/// there, so no blocking call ever runs on Swift's cooperative pool. A unit of work is one hop:
+/// ``withConnection(_:)`` runs a synchronous closure on the connection's thread, so a whole
+/// transaction pays for one thread switch.
+///
+/// Waiters are served in FIFO order and give up after `acquireTimeout`. A connection found dead at
+/// checkout (server restart, `pg_terminate_backend`) is replaced by a fresh one before use.
+public actor ConnectionPool {
+    public struct Options: Sendable {
+        /// The most connections open at once.
+        public var maxConnections: Int
+        /// How long a caller waits for a free connection before `poolTimeout`.
+        public var acquireTimeout: Duration
+
+        public init(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10)) {
+            precondition(maxConnections >= 1, "a pool needs at least one connection")
+            self.maxConnections = maxConnections
+            self.acquireTimeout = acquireTimeout
+        }
+    }
+
+    /// A pooled connection and its thread. The `Connection` is touched only on that thread.
+    final class Slot: @unchecked Sendable {
+        let thread: ConnectionThread
+        var connection: Connection?  // only on `thread`
+        init(id: Int) { thread = ConnectionThread(name: "libpq-\(id)") }
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Slot, any Error>
+    }
+
+    public nonisolated let configuration: ConnectionConfiguration
+    public nonisolated let options: Options
+    private let logger: Logger
+    private var idle: [Slot] = []
+    private var slotCount = 0
+    private var waiters: [Waiter] = []
+    private var nextWaiterID: UInt64 = 0
+    private var closed = false
+    private var allSlots: [Slot] = []
+
+    public init(configuration: ConnectionConfiguration, options: Options = Options(), logger: Logger? = nil) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger ?? Logger(label: "shinchoku.libpq")
+    }
+
+    /// Runs `body` with a connection on the connection's own thread and returns its result.
+    /// The body is synchronous: it may run many statements, typically one transaction.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let slot = try await acquire()
+        let configuration = self.configuration
+        do {
+            let value = try await slot.thread.run { () throws -> T in
+                let connection = try Self.ready(slot, configuration)
+                defer { Self.afterUse(slot) }
+                return try body(connection)
+            }
+            release(slot)
+            return value
+        } catch {
+            release(slot)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection.
+    public func withTransaction<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            try connection.withTransaction(isolation: isolation, body)
+        }
+    }
+
+    /// Closes every connection and ends their threads; waiting callers get `poolClosed`.
+    public func close() async {
+        closed = true
+        for w in waiters {
+            w.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the connection pool was closed"))
+        }
+        waiters.removeAll()
+        let slots = allSlots
+        allSlots.removeAll()
+        idle.removeAll()
+        for slot in slots {
+            _ = try? await slot.thread.run { slot.connection = nil }
+            slot.thread.stop()
+        }
+    }
+
+    /// Connections open or being opened, for diagnostics.
+    public var openConnections: Int { slotCount }
+
+    // MARK: - Checkout
+
+    private func acquire() async throws -> Slot {
+        if closed { throw PostgresError(kind: .poolClosed, message: "the connection pool was closed") }
+        if let slot = idle.popLast() { return slot }
+        if slotCount < options.maxConnections {
+            slotCount += 1
+            let slot = Slot(id: slotCount)
+            allSlots.append(slot)
+            return slot
+        }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let timeout = options.acquireTimeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Slot, any Error>) in
+                waiters.append(Waiter(id: id, continuation: continuation))
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    await self?.expire(id, error: PostgresError(
+                        kind: .poolTimeout,
+                        message: "no database connection became free within \(timeout) (pool of \(self?.options.maxConnections ?? 0))"))
+                }
+            }
+        } onCancel: {
+            Task { await self.expire(id, error: CancellationError()) }
+        }
+    }
+
+    private func expire(_ id: UInt64, error: any Error) {
+        guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
+        let w = waiters.remove(at: i)
+        w.continuation.resume(throwing: error)
+    }
+
+    private func release(_ slot: Slot) {
+        if closed {
+            slot.thread.submit { slot.connection = nil }
+            slot.thread.stop()
+            return
+        }
+        if !waiters.isEmpty {
+            let w = waiters.removeFirst()
+            w.continuation.resume(returning: slot)
+        } else {
+            idle.append(slot)
+        }
+    }
+
+    // MARK: - On the connection's thread
+
+    /// Opens the slot's connection, or replaces it when it died since last use.
+    private static func ready(_ slot: Slot, _ configuration: ConnectionConfiguration) throws -> Connection {
+        if let c = slot.connection, c.isHealthy, c.isIdle { return c }
+        slot.connection = nil  // finishes a dead or confused connection
+        let c = try Connection.connect(configuration)
+        slot.connection = c
+        return c
+    }
+
+    /// Drops a connection that broke or was left inside a transaction during use.
+    private static func afterUse(_ slot: Slot) {
+        guard let c = slot.connection else { return }
+        if !c.isHealthy {
+            slot.connection = nil
+        } else if !c.isIdle {
+            // The body left a transaction open: roll it back rather than leak it to the next user.
+            if (try? c.execute("ROLLBACK")) == nil { slot.connection = nil }
+        }
+    }
+}
