@@ -81,7 +81,7 @@ let package = Package(
             ]
         ),
         // Shared test fixtures: a database per test from the embedded cluster or the environment.
-        .target(name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres", "Shinchoku"], path: "Tests/TestSupport"),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"]),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(

@@ -87,20 +87,20 @@ extension Bool: PostgresDecodable {
     }
 }
 
-extension Numeric: PostgresDecodable {
-    public static func decode(text: String, column: PostgresColumn) throws -> Numeric {
+extension ExactDecimal: PostgresDecodable {
+    public static func decode(text: String, column: PostgresColumn) throws -> ExactDecimal {
         guard column.typeOID == PostgresOID.numeric || integerOIDs.contains(column.typeOID) else {
             throw mismatch(column)
         }
         // NaN and ±Infinity are valid numerics but not figures.
-        guard let v = Numeric(text) else { throw malformed(column) }
+        guard let v = ExactDecimal(text) else { throw malformed(column) }
         return v
     }
 }
 
 extension Decimal: PostgresDecodable {
     public static func decode(text: String, column: PostgresColumn) throws -> Decimal {
-        let n = try Numeric.decode(text: text, column: column)
+        let n = try ExactDecimal.decode(text: text, column: column)
         // Decimal holds 38 significant digits; refuse rather than round an official figure.
         let digits = n.text.filter(\.isNumber).drop(while: { $0 == "0" })
         guard digits.count <= 38 else {

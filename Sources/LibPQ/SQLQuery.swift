@@ -151,14 +151,14 @@ extension Bool: PostgresEncodable {
     public var postgresText: String? { self ? "t" : "f" }
 }
 
-extension Numeric: PostgresEncodable {
+extension ExactDecimal: PostgresEncodable {
     public static var postgresTypeOID: UInt32 { PostgresOID.numeric }
     public var postgresText: String? { text }
 }
 
 extension Decimal: PostgresEncodable {
     public static var postgresTypeOID: UInt32 { PostgresOID.numeric }
-    public var postgresText: String? { Numeric(self).text }
+    public var postgresText: String? { ExactDecimal(self).text }
 }
 
 extension CalendarDate: PostgresEncodable {

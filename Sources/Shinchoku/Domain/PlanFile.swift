@@ -52,11 +52,11 @@ public struct PlanFile: Codable, Sendable, Equatable {
         public var valueType: ValueType
         public var direction: Direction
         public var decimals: Int
-        public var baseline: Numeric?
+        public var baseline: ExactDecimal?
         public var baselineAsOf: CalendarDate?
         /// Set where the printed as-of differs from the derived one (令和元年度 rather than 令和元年度末).
         public var baselineLabel: String?
-        public var target: Numeric
+        public var target: ExactDecimal
         public var targetFiscalYear: Int
         public var targetQualifier: TargetQualifier?
         /// Printed in brackets after the target in the actual line, e.g. `目標`.
@@ -75,7 +75,7 @@ public struct ActualsFile: Codable, Sendable, Equatable {
         public var period: PeriodCode
         public var asOf: CalendarDate
         public var status: FigureStatus
-        public var value: Numeric?
+        public var value: ExactDecimal?
         public var note: String?
     }
 

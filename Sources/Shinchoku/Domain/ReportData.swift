@@ -65,10 +65,10 @@ public struct ReportData: Sendable, Equatable {
         public var valueType: ValueType
         public var direction: Direction
         public var decimals: Int
-        public var baseline: Numeric?
+        public var baseline: ExactDecimal?
         public var baselineAsOf: CalendarDate?
         public var baselineLabel: String?
-        public var target: Numeric
+        public var target: ExactDecimal
         public var targetFiscalYear: Int
         public var targetQualifier: TargetQualifier?
         public var targetNote: String?
@@ -78,8 +78,8 @@ public struct ReportData: Sendable, Equatable {
 
         public init(
             code: String, name: String, targetLabel: String, unit: String, actualUnit: String?, kind: MeasureKind,
-            valueType: ValueType, direction: Direction, decimals: Int, baseline: Numeric?,
-            baselineAsOf: CalendarDate?, baselineLabel: String?, target: Numeric, targetFiscalYear: Int,
+            valueType: ValueType, direction: Direction, decimals: Int, baseline: ExactDecimal?,
+            baselineAsOf: CalendarDate?, baselineLabel: String?, target: ExactDecimal, targetFiscalYear: Int,
             targetQualifier: TargetQualifier?, targetNote: String?, figures: [Figure]
         ) {
             self.code = code
@@ -106,7 +106,7 @@ public struct ReportData: Sendable, Equatable {
         public var period: PeriodCode
         public var status: FigureStatus
         /// Nil unless `status` is `reported`.
-        public var value: Numeric?
+        public var value: ExactDecimal?
         /// The date the value is as of (令和3年7月 for the FY2021 Q1 report).
         public var asOf: CalendarDate
         public var note: String?
@@ -114,7 +114,7 @@ public struct ReportData: Sendable, Equatable {
         public var state: WorkflowState
 
         public init(
-            period: PeriodCode, status: FigureStatus, value: Numeric?, asOf: CalendarDate, note: String?,
+            period: PeriodCode, status: FigureStatus, value: ExactDecimal?, asOf: CalendarDate, note: String?,
             state: WorkflowState
         ) {
             self.period = period

@@ -2,6 +2,7 @@ import Foundation
 import LibPQ
 
 public typealias CalendarDate = LibPQ.CalendarDate
+public typealias ExactDecimal = LibPQ.ExactDecimal
 
 /// A reporting period: one fiscal quarter. `2021Q1` is FY2021 (令和3年度) Q1, April to June 2021.
 public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {

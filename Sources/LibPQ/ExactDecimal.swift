@@ -3,7 +3,7 @@ import Foundation
 /// An exact decimal number as PostgreSQL's `numeric` keeps it, scale included (`4.0` stays `4.0`).
 ///
 /// Official figures are never floating point: arithmetic goes through ``decimal``.
-public struct Numeric: Hashable, Sendable, CustomStringConvertible, Codable, Comparable {
+public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible, Codable, Comparable {
     /// The canonical text: an optional minus sign, digits, and an optional fraction.
     public let text: String
 
@@ -48,10 +48,10 @@ public struct Numeric: Hashable, Sendable, CustomStringConvertible, Codable, Com
 
     public var description: String { text }
 
-    public static func < (lhs: Numeric, rhs: Numeric) -> Bool { lhs.decimal < rhs.decimal }
+    public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool { lhs.decimal < rhs.decimal }
 
     /// Equal in value regardless of scale (`4.0` and `4`).
-    public func isSameValue(as other: Numeric) -> Bool { decimal == other.decimal }
+    public func isSameValue(as other: ExactDecimal) -> Bool { decimal == other.decimal }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -62,7 +62,7 @@ public struct Numeric: Hashable, Sendable, CustomStringConvertible, Codable, Com
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: "expected a decimal number as a string, e.g. \"1.5\""))
         }
-        guard let n = Numeric(text) else {
+        guard let n = ExactDecimal(text) else {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a decimal number such as 1.5"))
         }

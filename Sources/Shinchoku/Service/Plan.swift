@@ -1,0 +1,416 @@
+import Foundation
+import LibPQ
+
+/// A department as users see it.
+public struct DepartmentInfo: Sendable, Equatable, Codable {
+    public var code: String
+    public var name: String
+    public var approving: Bool
+    public var version: Int
+}
+
+/// What `plan import` did.
+public struct PlanImportSummary: Sendable, Equatable, Codable {
+    public var departments: Int
+    public var programs: Int
+    public var projects: Int
+    public var indicators: Int
+    /// Rows created (the rest were updated in place or unchanged).
+    public var created: Int
+}
+
+/// A project with its indicators, as `plan show` and the API present it.
+public struct ProjectInfo: Sendable, Equatable, Codable {
+    public var code: String
+    public var programCode: String
+    public var programName: String
+    public var title: String
+    public var subtitle: String
+    public var department: DepartmentInfo
+    public var overview: [String]
+    public var mainInitiatives: [String]
+    public var targetHeading: String
+    public var indicators: [IndicatorInfo]
+    public var version: Int
+}
+
+/// An indicator's definition.
+public struct IndicatorInfo: Sendable, Equatable, Codable {
+    public var code: String
+    public var projectCode: String
+    public var name: String
+    public var targetLabel: String
+    public var unit: String
+    public var actualUnit: String?
+    public var kind: MeasureKind
+    public var valueType: ValueType
+    public var direction: Direction
+    public var decimals: Int
+    public var baseline: ExactDecimal?
+    public var baselineAsOf: CalendarDate?
+    public var baselineLabel: String?
+    public var target: ExactDecimal
+    public var targetFiscalYear: Int
+    public var targetQualifier: TargetQualifier?
+    public var targetNote: String?
+}
+
+extension ShinchokuService {
+    // MARK: Reading the plan
+
+    /// Every department, by code.
+    public func departments(as reader: ActorReference) async throws -> [DepartmentInfo] {
+        try await perform(as: reader) { tx in try PlanStore.departments(tx.connection) }
+    }
+
+    /// Every project with its indicators, in plan order.
+    public func projects(as reader: ActorReference) async throws -> [ProjectInfo] {
+        try await perform(as: reader) { tx in try PlanStore.projects(tx.connection, code: nil) }
+    }
+
+    /// One project with its indicators.
+    public func project(_ code: String, as reader: ActorReference) async throws -> ProjectInfo {
+        try await perform(as: reader) { tx in
+            guard let p = try PlanStore.projects(tx.connection, code: code).first else {
+                throw ServiceError.notFound("There is no project \(code) in the plan.")
+            }
+            return p
+        }
+    }
+
+    /// One indicator.
+    public func indicator(_ code: String, as reader: ActorReference) async throws -> IndicatorInfo {
+        try await perform(as: reader) { tx in
+            guard let i = try PlanStore.indicators(tx.connection, code: code).first else {
+                throw ServiceError.notFound("There is no indicator \(code) in the plan.")
+            }
+            return i
+        }
+    }
+
+    /// The plan as a data file, for `plan export`; importing it gives the same plan back.
+    public func exportPlan(as reader: ActorReference) async throws -> PlanFile {
+        try await perform(as: reader) { tx in try PlanStore.export(tx.connection) }
+    }
+
+    // MARK: Changing the plan
+
+    /// Loads a plan file: creates what is new, updates what changed, keeps project ownership as it is
+    /// for projects that exist already (a transfer goes through ``assignProject``). Idempotent.
+    /// Admin only, or the bootstrap of an empty database.
+    public func importPlan(_ plan: PlanFile, as reference: ActorReference) async throws -> PlanImportSummary {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "import the plan", bootstrapAllowed: true)
+            return try PlanStore.importPlan(plan, tx)
+        }
+    }
+
+    /// Creates a department. Admin only.
+    public func createDepartment(code: String, name: String, as reference: ActorReference) async throws
+        -> DepartmentInfo
+    {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "create departments")
+            var v = Validation()
+            PlanStore.validateDepartment(code: code, name: name, into: &v, field: "")
+            try v.check()
+            let exists = try tx.connection.query("SELECT 1 FROM departments WHERE code = \(code)").count > 0
+            if exists { throw ServiceError.conflict("A department with the code \(code) already exists.") }
+            try tx.connection.execute("INSERT INTO departments (code, name) VALUES (\(code), \(name))")
+            let d = try PlanStore.department(tx.connection, code: code)!
+            try tx.audit("department.create", entity: .department, id: code, after: d)
+            return d
+        }
+    }
+
+    /// Renames a department; its code stays. Admin only.
+    public func renameDepartment(code: String, name: String, as reference: ActorReference) async throws
+        -> DepartmentInfo
+    {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "rename departments")
+            var v = Validation()
+            v.require(!name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "name", "must not be empty")
+            try v.check()
+            guard let before = try PlanStore.department(tx.connection, code: code, forUpdate: true) else {
+                throw ServiceError.notFound("There is no department \(code).")
+            }
+            try tx.connection.execute(
+                "UPDATE departments SET name = \(name), version = version + 1, updated_at = now() WHERE code = \(code)")
+            let after = try PlanStore.department(tx.connection, code: code)!
+            try tx.audit("department.rename", entity: .department, id: code, before: before, after: after)
+            return after
+        }
+    }
+
+    /// Transfers a project to another department, with a reason. Admin only; audited.
+    public func assignProject(_ projectCode: String, to departmentCode: String, reason: String, as reference: ActorReference)
+        async throws -> ProjectInfo
+    {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "transfer project ownership")
+            var v = Validation()
+            v.require(!reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason")
+            try v.check()
+            let c = tx.connection
+            guard let row = try c.query(
+                """
+                SELECT p.id, d.code FROM projects p JOIN departments d ON d.id = p.department_id
+                WHERE p.code = \(projectCode) FOR UPDATE OF p
+                """
+            ).first else { throw ServiceError.notFound("There is no project \(projectCode) in the plan.") }
+            let (projectID, fromCode) = try row.decode((Int, String).self)
+            guard let to = try PlanStore.department(c, code: departmentCode) else {
+                throw ServiceError.invalid("department", "there is no department \(departmentCode)")
+            }
+            if to.approving {
+                throw ServiceError.invalid("department", "\(departmentCode) is the approving division and cannot own projects")
+            }
+            guard fromCode != departmentCode else {
+                throw ServiceError.conflict("Project \(projectCode) already belongs to \(departmentCode).")
+            }
+            try c.execute(
+                """
+                UPDATE projects SET department_id = (SELECT id FROM departments WHERE code = \(departmentCode)),
+                    version = version + 1, updated_at = now()
+                WHERE id = \(projectID)
+                """)
+            try tx.audit(
+                "project.assign", entity: .project, id: projectCode, before: ["department": fromCode],
+                after: ["department": departmentCode], reason: reason)
+            return try PlanStore.projects(c, code: projectCode)[0]
+        }
+    }
+}
+
+/// SQL for the plan tables.
+enum PlanStore {
+    static func departments(_ c: Connection) throws -> [DepartmentInfo] {
+        try c.query("SELECT code, name, approving, version FROM departments ORDER BY code")
+            .decode((String, String, Bool, Int).self)
+            .map { DepartmentInfo(code: $0.0, name: $0.1, approving: $0.2, version: $0.3) }
+    }
+
+    static func department(_ c: Connection, code: String, forUpdate: Bool = false) throws -> DepartmentInfo? {
+        let lock: SQLQuery = forUpdate ? " FOR UPDATE" : ""
+        return try c.query("SELECT code, name, approving, version FROM departments WHERE code = \(code)" + lock)
+            .decode((String, String, Bool, Int).self)
+            .map { DepartmentInfo(code: $0.0, name: $0.1, approving: $0.2, version: $0.3) }
+            .first
+    }
+
+    static func indicators(_ c: Connection, code: String?, projectID: Int? = nil) throws -> [IndicatorInfo] {
+        let rows = try c.query(
+            """
+            SELECT i.code, p.code, i.name, i.target_label, i.unit, i.actual_unit, i.kind::text, i.value_type::text,
+                   i.direction::text, i.decimals, i.baseline_value, i.baseline_as_of, i.baseline_label,
+                   i.target_value, i.target_fiscal_year, i.target_qualifier::text, i.target_note
+            FROM indicators i JOIN projects p ON p.id = i.project_id
+            WHERE (\(code)::text IS NULL OR i.code = \(code)) AND (\(projectID)::bigint IS NULL OR p.id = \(projectID))
+            ORDER BY p.position, i.position
+            """)
+        return try rows.map { r in
+            IndicatorInfo(
+                code: try r.decode(String.self, at: 0), projectCode: try r.decode(String.self, at: 1),
+                name: try r.decode(String.self, at: 2), targetLabel: try r.decode(String.self, at: 3),
+                unit: try r.decode(String.self, at: 4), actualUnit: try r.decode(String?.self, at: 5),
+                kind: try enumValue(r, 6), valueType: try enumValue(r, 7), direction: try enumValue(r, 8),
+                decimals: try r.decode(Int.self, at: 9), baseline: try r.decode(ExactDecimal?.self, at: 10),
+                baselineAsOf: try r.decode(CalendarDate?.self, at: 11), baselineLabel: try r.decode(String?.self, at: 12),
+                target: try r.decode(ExactDecimal.self, at: 13), targetFiscalYear: try r.decode(Int.self, at: 14),
+                targetQualifier: try r.decode(String?.self, at: 15).flatMap(TargetQualifier.init(rawValue:)),
+                targetNote: try r.decode(String?.self, at: 16))
+        }
+    }
+
+    static func projects(_ c: Connection, code: String?) throws -> [ProjectInfo] {
+        let rows = try c.query(
+            """
+            SELECT p.id, p.code, g.code, g.name, p.title, p.subtitle, d.code, d.name, d.approving, d.version,
+                   p.overview, p.main_initiatives, p.target_heading, p.version
+            FROM projects p JOIN programs g ON g.id = p.program_id JOIN departments d ON d.id = p.department_id
+            WHERE \(code)::text IS NULL OR p.code = \(code)
+            ORDER BY p.position
+            """)
+        let indicators = Dictionary(grouping: try Self.indicators(c, code: nil), by: \.projectCode)
+        return try rows.map { r in
+            let code = try r.decode(String.self, at: 1)
+            return ProjectInfo(
+                code: code, programCode: try r.decode(String.self, at: 2), programName: try r.decode(String.self, at: 3),
+                title: try r.decode(String.self, at: 4), subtitle: try r.decode(String.self, at: 5),
+                department: DepartmentInfo(
+                    code: try r.decode(String.self, at: 6), name: try r.decode(String.self, at: 7),
+                    approving: try r.decode(Bool.self, at: 8), version: try r.decode(Int.self, at: 9)),
+                overview: try r.decode(PostgresJSON<[String]>.self, at: 10).value,
+                mainInitiatives: try r.decode(PostgresJSON<[String]>.self, at: 11).value,
+                targetHeading: try r.decode(String.self, at: 12), indicators: indicators[code] ?? [],
+                version: try r.decode(Int.self, at: 13))
+        }
+    }
+
+    static func enumValue<E: RawRepresentable>(_ r: Row, _ i: Int) throws -> E where E.RawValue == String {
+        let raw = try r.decode(String.self, at: i)
+        guard let v = E(rawValue: raw) else {
+            throw PostgresError(kind: .decoding, message: "unexpected \(E.self) value in column \(i)")
+        }
+        return v
+    }
+
+    static func export(_ c: Connection) throws -> PlanFile {
+        guard let plan = try c.query("SELECT title, plan_start_fiscal_year FROM plans").first else {
+            throw ServiceError.notFound("No plan has been imported yet. Run: shinchoku-admin plan import")
+        }
+        let (title, start) = try plan.decode((String, Int).self)
+        let programs = try c.query("SELECT code, name FROM programs ORDER BY position").decode((String, String).self)
+        return PlanFile(
+            format: PlanFile.formatName, title: title, planStartFiscalYear: start,
+            departments: try departments(c).map { .init(code: $0.code, name: $0.name, approving: $0.approving) },
+            programs: programs.map { .init(code: $0.0, name: $0.1) },
+            projects: try projects(c, code: nil).map { p in
+                .init(
+                    code: p.code, program: p.programCode, title: p.title, subtitle: p.subtitle,
+                    department: p.department.code, overview: p.overview, mainInitiatives: p.mainInitiatives,
+                    targetHeading: p.targetHeading,
+                    indicators: p.indicators.map { i in
+                        .init(
+                            code: i.code, name: i.name, targetLabel: i.targetLabel, unit: i.unit,
+                            actualUnit: i.actualUnit, kind: i.kind, valueType: i.valueType, direction: i.direction,
+                            decimals: i.decimals, baseline: i.baseline, baselineAsOf: i.baselineAsOf,
+                            baselineLabel: i.baselineLabel, target: i.target, targetFiscalYear: i.targetFiscalYear,
+                            targetQualifier: i.targetQualifier, targetNote: i.targetNote)
+                    })
+            })
+    }
+
+    static func validateDepartment(code: String, name: String, into v: inout Validation, field prefix: String) {
+        let codeOK = code.range(of: "^[a-z][a-z0-9_]{1,31}$", options: .regularExpression) != nil
+        v.require(codeOK, prefix + "code", "must be 2–32 lower-case letters, digits or _, starting with a letter")
+        v.require(!name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, prefix + "name", "must not be empty")
+    }
+
+    /// Checks a plan file as a whole, naming every field at fault.
+    static func validate(_ plan: PlanFile, existingDepartments: Set<String>) throws {
+        var v = Validation()
+        v.require(plan.format == PlanFile.formatName, "format", "must be \"\(PlanFile.formatName)\"")
+        v.require(!plan.title.isEmpty, "title", "must not be empty")
+        v.require((2000...2100).contains(plan.planStartFiscalYear), "plan_start_fiscal_year", "must be a fiscal year such as 2021")
+        var departments = existingDepartments
+        for (i, d) in plan.departments.enumerated() {
+            validateDepartment(code: d.code, name: d.name, into: &v, field: "departments[\(i)].")
+            departments.insert(d.code)
+        }
+        let programCodes = Set(plan.programs.map(\.code))
+        v.require(programCodes.count == plan.programs.count, "programs", "program codes must be unique")
+        var projectCodes = Set<String>()
+        var indicatorCodes = Set<String>()
+        let approving = Set(plan.departments.filter(\.approving).map(\.code))
+        for (pi, p) in plan.projects.enumerated() {
+            let f = "projects[\(pi)]."
+            v.require(p.code.range(of: "^[0-9]{1,2}(-[0-9]{1,2})?$", options: .regularExpression) != nil, f + "code", "must be a plan number such as 1-1 or 9")
+            v.require(projectCodes.insert(p.code).inserted, f + "code", "\(p.code) appears twice")
+            v.require(programCodes.contains(p.program), f + "program", "there is no program \(p.program)")
+            v.require(departments.contains(p.department), f + "department", "there is no department \(p.department)")
+            v.require(!approving.contains(p.department), f + "department", "the approving division cannot own projects")
+            v.require(!p.title.isEmpty, f + "title", "must not be empty")
+            for (ii, ind) in p.indicators.enumerated() {
+                let g = f + "indicators[\(ii)]."
+                v.require(ind.code.hasPrefix(p.code + "."), g + "code", "must start with the project's code, \(p.code).")
+                v.require(indicatorCodes.insert(ind.code).inserted, g + "code", "\(ind.code) appears twice")
+                v.require(!ind.name.isEmpty, g + "name", "must not be empty")
+                v.require(!ind.unit.isEmpty, g + "unit", "must not be empty")
+                v.require((0...6).contains(ind.decimals), g + "decimals", "must be 0 to 6")
+                v.require(ind.valueType != .count || ind.decimals == 0, g + "decimals", "counts have no decimals")
+                v.require(ind.target.scale <= max(ind.decimals, 1), g + "target", "has more decimals than allowed")
+                v.require(!ind.target.isNegative, g + "target", "must not be negative")
+                v.require(ind.valueType != .rate || ind.target.decimal <= 100, g + "target", "a rate is at most 100")
+                v.require((ind.baseline == nil) == (ind.baselineAsOf == nil), g + "baseline_as_of", "a baseline needs its as-of date, and only a baseline has one")
+                v.require((2000...2100).contains(ind.targetFiscalYear), g + "target_fiscal_year", "must be a fiscal year such as 2023")
+            }
+        }
+        try v.check()
+    }
+
+    static func importPlan(_ plan: PlanFile, _ tx: Transaction) throws -> PlanImportSummary {
+        let c = tx.connection
+        let existing = Set(try departments(c).map(\.code))
+        try validate(plan, existingDepartments: existing)
+        var created = 0
+        func upserted(_ r: QueryResult) throws {
+            if try r.first?.decode(Bool.self, at: 0) == true { created += 1 }
+        }
+        try c.execute(
+            """
+            INSERT INTO plans (title, plan_start_fiscal_year) VALUES (\(plan.title), \(plan.planStartFiscalYear))
+            ON CONFLICT (singleton) DO UPDATE SET title = EXCLUDED.title, plan_start_fiscal_year = EXCLUDED.plan_start_fiscal_year
+            """)
+        for d in plan.departments {
+            try upserted(
+                c.query(
+                    """
+                    INSERT INTO departments (code, name, approving) VALUES (\(d.code), \(d.name), \(d.approving))
+                    ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, approving = EXCLUDED.approving,
+                        version = departments.version + 1, updated_at = now()
+                        WHERE (departments.name, departments.approving) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.approving)
+                    RETURNING xmax = 0
+                    """))
+        }
+        for (i, g) in plan.programs.enumerated() {
+            try upserted(
+                c.query(
+                    """
+                    INSERT INTO programs (code, name, position) VALUES (\(g.code), \(g.name), \(i + 1))
+                    ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, position = EXCLUDED.position
+                    RETURNING xmax = 0
+                    """))
+        }
+        for (pi, p) in plan.projects.enumerated() {
+            // Ownership of an existing project is left alone: transfers are audited separately.
+            try upserted(
+                c.query(
+                    """
+                    INSERT INTO projects (code, program_id, position, title, subtitle, overview, main_initiatives,
+                                          target_heading, department_id)
+                    VALUES (\(p.code), (SELECT id FROM programs WHERE code = \(p.program)), \(pi + 1), \(p.title),
+                            \(p.subtitle), \(PostgresJSON(p.overview)), \(PostgresJSON(p.mainInitiatives)),
+                            \(p.targetHeading), (SELECT id FROM departments WHERE code = \(p.department)))
+                    ON CONFLICT (code) DO UPDATE SET program_id = EXCLUDED.program_id, position = EXCLUDED.position,
+                        title = EXCLUDED.title, subtitle = EXCLUDED.subtitle, overview = EXCLUDED.overview,
+                        main_initiatives = EXCLUDED.main_initiatives, target_heading = EXCLUDED.target_heading
+                    RETURNING xmax = 0
+                    """))
+            for (ii, ind) in p.indicators.enumerated() {
+                try upserted(
+                    c.query(
+                        """
+                        INSERT INTO indicators (code, project_id, position, name, target_label, unit, actual_unit, kind,
+                            value_type, direction, decimals, baseline_value, baseline_as_of, baseline_label,
+                            target_value, target_fiscal_year, target_qualifier, target_note)
+                        VALUES (\(ind.code), (SELECT id FROM projects WHERE code = \(p.code)), \(ii + 1), \(ind.name),
+                            \(ind.targetLabel), \(ind.unit), \(ind.actualUnit), \(ind.kind.rawValue),
+                            \(ind.valueType.rawValue), \(ind.direction.rawValue), \(ind.decimals), \(ind.baseline),
+                            \(ind.baselineAsOf), \(ind.baselineLabel), \(ind.target), \(ind.targetFiscalYear),
+                            \(ind.targetQualifier?.rawValue), \(ind.targetNote))
+                        ON CONFLICT (code) DO UPDATE SET project_id = EXCLUDED.project_id, position = EXCLUDED.position,
+                            name = EXCLUDED.name, target_label = EXCLUDED.target_label, unit = EXCLUDED.unit,
+                            actual_unit = EXCLUDED.actual_unit, kind = EXCLUDED.kind, value_type = EXCLUDED.value_type,
+                            direction = EXCLUDED.direction, decimals = EXCLUDED.decimals,
+                            baseline_value = EXCLUDED.baseline_value, baseline_as_of = EXCLUDED.baseline_as_of,
+                            baseline_label = EXCLUDED.baseline_label, target_value = EXCLUDED.target_value,
+                            target_fiscal_year = EXCLUDED.target_fiscal_year,
+                            target_qualifier = EXCLUDED.target_qualifier, target_note = EXCLUDED.target_note
+                        RETURNING xmax = 0
+                        """))
+            }
+        }
+        let summary = PlanImportSummary(
+            departments: plan.departments.count, programs: plan.programs.count, projects: plan.projects.count,
+            indicators: plan.projects.reduce(0) { $0 + $1.indicators.count }, created: created)
+        try tx.audit("plan.import", entity: .plan, id: plan.title, after: summary)
+        return summary
+    }
+}
+
+extension PlanFile {
+    /// The format tag of plan files.
+    public static let formatName = "shinchoku-plan/1"
+}

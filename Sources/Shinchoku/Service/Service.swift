@@ -1,0 +1,192 @@
+import Foundation
+import LibPQ
+import Logging
+
+/// Who is acting, as the caller knows them. The service resolves it from the database in the same
+/// transaction as the work; it never takes the caller's word for a role or a department.
+public enum ActorReference: Sendable, Equatable {
+    /// A login name (the admin CLI's `--as`).
+    case login(String)
+    /// A session token (the HTTP API's bearer token).
+    case session(token: String)
+    /// The operator on the server host, with database credentials but no `--as`: may read everything;
+    /// may write only to bootstrap an empty database (no admin account yet).
+    case local
+}
+
+/// The acting user, as resolved from the database.
+public struct ActingUser: Sendable, Equatable, Codable {
+    /// Nil for the local operator, who has no account.
+    public var id: Int?
+    public var login: String
+    public var displayName: String
+    /// Nil for the local operator once an admin exists: read-only.
+    public var role: Role?
+    public var departmentID: Int?
+    public var departmentCode: String?
+    /// True while the database has no admin and the local operator sets it up.
+    public var isBootstrap: Bool = false
+
+    static func local(bootstrap: Bool) -> ActingUser {
+        ActingUser(
+            id: nil, login: bootstrap ? "bootstrap" : "local", displayName: bootstrap ? "bootstrap" : "local operator",
+            role: bootstrap ? .admin : nil, departmentID: nil, departmentCode: nil, isBootstrap: bootstrap)
+    }
+}
+
+/// The service layer: the one place where Shinchoku's rules live. The HTTP server and the admin CLI
+/// call it and add no rules of their own.
+///
+/// Every call takes the acting user and runs in one database transaction, in which it sets
+/// `app.actor_id`, checks permissions, validates, changes data and writes its audit events. If anything
+/// fails, the transaction rolls back and nothing has changed.
+public struct ShinchokuService: Sendable {
+    public let pool: ConnectionPool
+    public let logger: Logger
+    /// bcrypt cost for new password hashes (12 or more).
+    public let bcryptCost: UInt8
+    /// How long a login session lasts.
+    public let sessionLifetime: Duration
+
+    public init(
+        pool: ConnectionPool, logger: Logger = Logger(label: "shinchoku"), bcryptCost: UInt8 = 12,
+        sessionLifetime: Duration = .seconds(8 * 3600)
+    ) {
+        precondition(bcryptCost >= 12, "bcrypt cost must be 12 or more")
+        self.pool = pool
+        self.logger = logger
+        self.bcryptCost = bcryptCost
+        self.sessionLifetime = sessionLifetime
+    }
+
+    /// Runs `body` in one transaction as the resolved acting user.
+    func perform<T: Sendable>(
+        as reference: ActorReference, isolation: IsolationLevel = .readCommitted,
+        _ body: @escaping @Sendable (Transaction) throws -> T
+    ) async throws -> T {
+        do {
+            return try await pool.withTransaction(isolation: isolation) { c in
+                let actor = try Self.resolve(reference, on: c)
+                try c.execute("SELECT set_config('app.actor_id', \(actor.id.map(String.init) ?? ""), true)")
+                return try body(Transaction(connection: c, actor: actor))
+            }
+        } catch {
+            throw ServiceError.from(error)
+        }
+    }
+
+    /// Runs `body` in one transaction with no acting user (login, bootstrap, readiness).
+    func performAnonymous<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        do {
+            return try await pool.withTransaction(isolation: isolation, body)
+        } catch {
+            throw ServiceError.from(error)
+        }
+    }
+
+    static func resolve(_ reference: ActorReference, on c: Connection) throws -> ActingUser {
+        let rows: QueryResult
+        switch reference {
+        case .local:
+            // Serialises bootstraps, so two cannot both find the database without an admin.
+            try c.execute("SELECT pg_advisory_xact_lock(727_384_002)")
+            let hasAdmin = try c.query("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")[0].decode(Bool.self, at: 0)
+            return .local(bootstrap: !hasAdmin)
+        case .login(let login):
+            rows = try c.query(
+                """
+                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL
+                FROM users u LEFT JOIN departments d ON d.id = u.department_id
+                WHERE u.login = \(login)
+                """)
+            guard let row = rows.first else {
+                throw ServiceError.unauthenticated("There is no account with the login \"\(login)\".")
+            }
+            return try actingUser(row)
+        case .session(let token):
+            guard let hash = SessionToken.hash(token) else { throw ServiceError.unauthenticated() }
+            rows = try c.query(
+                """
+                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL
+                FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN departments d ON d.id = u.department_id
+                WHERE s.token_hash = decode(\(hash), 'hex') AND s.revoked_at IS NULL AND s.expires_at > now()
+                """)
+            guard let row = rows.first else {
+                throw ServiceError.unauthenticated("Your session has expired or was ended. Please log in again.")
+            }
+            return try actingUser(row)
+        }
+    }
+
+    private static func actingUser(_ row: Row) throws -> ActingUser {
+        let (id, login, name, role, departmentID, departmentCode, disabled) = try row.decode(
+            (Int, String, String, String, Int?, String?, Bool).self)
+        guard !disabled else { throw ServiceError.unauthenticated("The account \"\(login)\" is disabled.") }
+        guard let role = Role(rawValue: role) else { throw ServiceError.forbidden("Unknown role.") }
+        return ActingUser(
+            id: id, login: login, displayName: name, role: role, departmentID: departmentID,
+            departmentCode: departmentCode)
+    }
+}
+
+/// One service call's transaction: the connection and the resolved acting user.
+struct Transaction {
+    let connection: Connection
+    let actor: ActingUser
+
+    /// Throws `forbidden` unless the actor has one of the roles. The bootstrap operator passes only
+    /// where `bootstrapAllowed` (setting up an empty database).
+    func require(_ roles: Role..., to what: String, bootstrapAllowed: Bool = false) throws {
+        let allowed = roles.map(\.rawValue).joined(separator: " or ")
+        if actor.isBootstrap && !bootstrapAllowed {
+            throw ServiceError.forbidden(
+                "The database has no admin yet: create one first (user create --role admin); only that is allowed without --as.")
+        }
+        guard let role = actor.role else {
+            throw ServiceError.forbidden("Only \(allowed) accounts may \(what): say who you are with --as LOGIN.")
+        }
+        guard roles.contains(role) else {
+            throw ServiceError.forbidden("Only \(allowed) accounts may \(what); \(actor.login) is \(role.rawValue).")
+        }
+    }
+
+    /// Writes one audit event in this transaction.
+    func audit(
+        _ action: String, entity: AuditEntity, id: String, before: (any Encodable)? = nil,
+        after: (any Encodable)? = nil, reason: String? = nil
+    ) throws {
+        try Audit.write(
+            on: connection, actorID: actor.id, actorLogin: actor.login, action: action, entity: entity, id: id,
+            before: before, after: after, reason: reason)
+    }
+}
+
+/// The kinds of thing audit events are about.
+public enum AuditEntity: String, Sendable, Codable, CaseIterable {
+    case figure, narrative, project, user, period, department, plan, session
+}
+
+enum Audit {
+    static func write(
+        on c: Connection, actorID: Int?, actorLogin: String?, action: String, entity: AuditEntity, id: String,
+        before: (any Encodable)?, after: (any Encodable)?, reason: String?
+    ) throws {
+        try c.execute(
+            """
+            INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id, before, after, reason)
+            VALUES (\(actorID), \(actorLogin), \(action), \(entity.rawValue), \(id),
+                    \(try json(before)), \(try json(after)), \(reason))
+            """)
+    }
+
+    static func json(_ value: (any Encodable)?) throws -> RawJSON? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return RawJSON(Array(try encoder.encode(value)))
+    }
+}
+

@@ -1,0 +1,118 @@
+import LibPQ
+
+/// The one error the service layer throws. Its `code` is stable: the HTTP layer and the CLI map it.
+/// After any error, nothing has changed: the whole call ran in one transaction that rolled back.
+public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable {
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The acting user may not do this.
+        public static let forbidden = Code(rawValue: "forbidden")
+        /// The thing named does not exist.
+        public static let notFound = Code(rawValue: "not_found")
+        /// A stale version, a duplicate, or a state that does not allow this.
+        public static let conflict = Code(rawValue: "conflict")
+        /// The period is not open for this department.
+        public static let periodNotOpen = Code(rawValue: "period_not_open")
+        /// Input broke a rule; `fieldErrors` says which.
+        public static let invalid = Code(rawValue: "invalid")
+        /// No valid session or acting user.
+        public static let unauthenticated = Code(rawValue: "unauthenticated")
+        /// Too many failed logins.
+        public static let throttled = Code(rawValue: "throttled")
+        /// The database could not be reached.
+        public static let unavailable = Code(rawValue: "unavailable")
+    }
+
+    /// One broken rule: the field at fault and a sentence a clerk understands.
+    public struct FieldError: Equatable, Sendable, Codable {
+        public var field: String
+        public var message: String
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    public var fieldErrors: [FieldError]
+    /// Seconds to wait, for `throttled`.
+    public var retryAfterSeconds: Int?
+
+    public init(_ code: Code, _ message: String, fieldErrors: [FieldError] = [], retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.fieldErrors = fieldErrors
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String {
+        if fieldErrors.isEmpty { return message }
+        return message + " " + fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+    }
+
+    public static func forbidden(_ message: String) -> ServiceError { ServiceError(.forbidden, message) }
+    public static func notFound(_ message: String) -> ServiceError { ServiceError(.notFound, message) }
+    public static func conflict(_ message: String) -> ServiceError { ServiceError(.conflict, message) }
+    public static func periodNotOpen(_ message: String) -> ServiceError { ServiceError(.periodNotOpen, message) }
+    public static func unauthenticated(_ message: String = "Please log in.") -> ServiceError {
+        ServiceError(.unauthenticated, message)
+    }
+
+    /// A single-field validation error.
+    public static func invalid(_ field: String, _ message: String) -> ServiceError {
+        ServiceError(.invalid, "The input is invalid.", fieldErrors: [FieldError(field: field, message: message)])
+    }
+
+    /// Several validation errors at once.
+    public static func invalid(_ errors: [FieldError]) -> ServiceError {
+        ServiceError(.invalid, "The input is invalid.", fieldErrors: errors)
+    }
+}
+
+/// Collects field errors so that one response lists every broken rule.
+public struct Validation {
+    public private(set) var errors: [ServiceError.FieldError] = []
+    public init() {}
+
+    public mutating func add(_ field: String, _ message: String) {
+        errors.append(.init(field: field, message: message))
+    }
+
+    /// Adds an error unless `condition` holds.
+    public mutating func require(_ condition: Bool, _ field: String, _ message: @autoclosure () -> String) {
+        if !condition { add(field, message()) }
+    }
+
+    /// Throws `invalid` with every error collected, if any.
+    public func check() throws {
+        if !errors.isEmpty { throw ServiceError.invalid(errors) }
+    }
+}
+
+extension ServiceError {
+    /// Translates a database error that escaped the service's own checks into a service error.
+    /// Constraint names map to fields; nothing of the server's message (which may quote values) leaks.
+    static func from(_ error: any Error) -> any Error {
+        if error is ServiceError || error is MigrationError { return error }
+        guard let pg = error.postgresError else { return error }
+        if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed {
+            return ServiceError(.unavailable, "The database is unavailable. Try again shortly.")
+        }
+        switch pg.sqlState {
+        case .uniqueViolation?:
+            return ServiceError(.conflict, "That already exists\(pg.constraint.map { " (\($0))" } ?? "").")
+        case .serializationFailure?, .deadlockDetected?, .lockNotAvailable?:
+            return ServiceError(.conflict, "Someone else changed this at the same time. Reload and try again.")
+        case .checkViolation?, .notNullViolation?, .foreignKeyViolation?, .invalidTextRepresentation?,
+            .numericValueOutOfRange?:
+            let field = pg.column ?? pg.constraint ?? "input"
+            return ServiceError.invalid(field, "breaks the rule \(pg.constraint ?? pg.sqlState?.rawValue ?? "of the schema")")
+        default:
+            return error
+        }
+    }
+}

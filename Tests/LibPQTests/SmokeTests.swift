@@ -1,0 +1,12 @@
+import LibPQ
+import Testing
+import TestSupport
+
+@Test func connectsAndMigrates() async throws {
+    try await TestDatabase.with { db in
+        let n = try await db.pool.withConnection { c in
+            try c.query("SELECT count(*) FROM schema_migrations").first!.decode(Int.self, at: 0)
+        }
+        #expect(n == 3)
+    }
+}

@@ -1,0 +1,148 @@
+import EmbeddedPostgres
+import Foundation
+import LibPQ
+import Shinchoku
+
+/// A fresh database per test, on a real PostgreSQL.
+///
+/// When neither `DATABASE_URL` nor `PGHOST` is set, the first test starts an embedded cluster from
+/// the machine's own PostgreSQL binaries in a temporary folder and stops it when the process exits;
+/// otherwise tests create their databases on the configured server. Migrated databases are copies of
+/// a template migrated once per process.
+public enum TestDatabase {
+    /// Runs `body` with a fresh database (migrated unless `migrated` is false), dropped afterwards.
+    public static func with<T>(
+        migrated: Bool = true, maxConnections: Int = 4, _ body: (TestDB) async throws -> T
+    ) async throws -> T {
+        let db = try await fresh(migrated: migrated, maxConnections: maxConnections)
+        do {
+            let value = try await body(db)
+            await db.drop()
+            return value
+        } catch {
+            await db.drop()
+            throw error
+        }
+    }
+
+    /// A fresh database; call `drop()` when done.
+    public static func fresh(migrated: Bool = true, maxConnections: Int = 4) async throws -> TestDB {
+        try await Server.shared.makeDatabase(migrated: migrated, maxConnections: maxConnections)
+    }
+
+    /// The server's connection configuration (database `postgres`), for tests that need a second client.
+    public static func serverConfiguration() async throws -> ConnectionConfiguration {
+        try await Server.shared.base()
+    }
+}
+
+/// One test database and a pool on it.
+public final class TestDB: Sendable {
+    public let name: String
+    public let configuration: ConnectionConfiguration
+    public let pool: ConnectionPool
+
+    init(name: String, configuration: ConnectionConfiguration, pool: ConnectionPool) {
+        self.name = name
+        self.configuration = configuration
+        self.pool = pool
+    }
+
+    /// A service over this database (bcrypt at the minimum cost of 12).
+    public func service() -> ShinchokuService { ShinchokuService(pool: pool) }
+
+    /// Closes the pool and drops the database.
+    public func drop() async {
+        await pool.close()
+        try? await Server.shared.dropDatabase(name)
+    }
+}
+
+actor Server {
+    static let shared = Server()
+
+    private var baseConfiguration: ConnectionConfiguration?
+    private var admin: ConnectionPool?
+    private var templateName: String?
+    private var counter = 0
+
+    func base() throws -> ConnectionConfiguration {
+        if let baseConfiguration { return baseConfiguration }
+        let env = ProcessInfo.processInfo.environment
+        let config: ConnectionConfiguration
+        if env["DATABASE_URL"] != nil || env["PGHOST"] != nil {
+            config = ConnectionConfiguration.resolve(databaseURL: nil)
+        } else {
+            config = try EmbeddedCluster.start()
+        }
+        baseConfiguration = config
+        return config
+    }
+
+    private func adminPool() throws -> ConnectionPool {
+        if let admin { return admin }
+        let pool = ConnectionPool(configuration: try base(), options: .init(maxConnections: 1, acquireTimeout: .seconds(120)))
+        admin = pool
+        return pool
+    }
+
+    private func nextName(_ prefix: String) -> String {
+        counter += 1
+        let random = UInt32.random(in: 0 ... .max)
+        return "\(prefix)_\(getpid())_\(counter)_\(String(random, radix: 36))"
+    }
+
+    private func template() async throws -> String {
+        if let templateName { return templateName }
+        let name = nextName("sk_template")
+        try await createDatabase(name, template: nil)
+        let pool = ConnectionPool(configuration: try base().with("dbname", name), options: .init(maxConnections: 1))
+        try await Migrator(pool: pool, migrations: try Migration.bundled()).apply()
+        await pool.close()
+        templateName = name
+        return name
+    }
+
+    func makeDatabase(migrated: Bool, maxConnections: Int) async throws -> TestDB {
+        let template = migrated ? try await template() : nil
+        let name = nextName("sk_test")
+        try await createDatabase(name, template: template)
+        let config = try base().with("dbname", name)
+        let pool = ConnectionPool(
+            configuration: config, options: .init(maxConnections: maxConnections, acquireTimeout: .seconds(30)))
+        return TestDB(name: name, configuration: config, pool: pool)
+    }
+
+    private func createDatabase(_ name: String, template: String?) async throws {
+        let sql: SQLQuery =
+            template.map { "CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: $0)" }
+            ?? "CREATE DATABASE \(identifier: name) TEMPLATE template0 ENCODING 'UTF8'"
+        try await adminPool().withConnection { c in try c.execute(sql) }
+    }
+
+    func dropDatabase(_ name: String) async throws {
+        try await adminPool().withConnection { c in
+            try c.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+        }
+    }
+}
+
+/// The embedded cluster used when no server is configured; stopped and removed at process exit.
+enum EmbeddedCluster {
+    nonisolated(unsafe) static var running: EmbeddedPostgres?
+
+    static func start() throws -> ConnectionConfiguration {
+        let dir = URL(fileURLWithPath: "/tmp/sk-test-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        let pg = EmbeddedPostgres(dataDirectory: dir, port: 5432)
+        try pg.start(fastButUnsafe: true)
+        running = pg
+        atexit {
+            if let pg = EmbeddedCluster.running {
+                try? pg.stop()
+                try? FileManager.default.removeItem(at: pg.dataDirectory)
+            }
+        }
+        return ConnectionConfiguration(parameters: pg.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+}
