@@ -72,7 +72,9 @@ public final class Connection {
         }
         let connection = Connection(handle: handle)
         // Timestamps travel in UTC and ISO style whatever the server's defaults are.
-        try connection.execute("SET TIME ZONE 'UTC'; SET datestyle TO 'ISO, YMD'; SET intervalstyle TO 'iso_8601'")
+        // Three statements: PQexecParams (behind `execute`) accepts only one, so this goes through PQexec.
+        try connection.executeScript(
+            unsafeSQL: "SET TIME ZONE 'UTC'; SET datestyle TO 'ISO, YMD'; SET intervalstyle TO 'iso_8601'")
         return connection
     }
 
@@ -123,6 +125,12 @@ public final class Connection {
         checkThread()
         let sql = query.sql
         let bindings = query.bindings
+        // Values travel as C strings, which end at the first NUL: refuse rather than store a shortened value.
+        if let i = bindings.firstIndex(where: { $0.text?.utf8.contains(0) == true }) {
+            throw PostgresError(
+                kind: .client, message: "parameter $\(i + 1) contains a NUL character, which PostgreSQL text cannot hold",
+                query: sql)
+        }
         let result: OpaquePointer?
         if bindings.isEmpty {
             result = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)

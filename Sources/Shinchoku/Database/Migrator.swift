@@ -97,7 +97,7 @@ public struct Migrator: Sendable {
             let all = migrations
             let ran: Bool = try await pool.withTransaction { c in
                 // One migrator at a time; re-check under the lock.
-                try c.execute("SELECT pg_advisory_xact_lock(727_384_001)")
+                try c.execute("SELECT pg_advisory_xact_lock(727384001)")
                 try c.execute(Self.createTable)
                 guard try Self.pending(all, on: c, createTable: false).contains(where: { $0.version == m.version }) else {
                     return false

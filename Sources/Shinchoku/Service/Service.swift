@@ -91,7 +91,7 @@ public struct ShinchokuService: Sendable {
         switch reference {
         case .local:
             // Serialises bootstraps, so two cannot both find the database without an admin.
-            try c.execute("SELECT pg_advisory_xact_lock(727_384_002)")
+            try c.execute("SELECT pg_advisory_xact_lock(727384002)")
             let hasAdmin = try c.query("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")[0].decode(Bool.self, at: 0)
             return .local(bootstrap: !hasAdmin)
         case .login(let login):
