@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "shinchoku-server", targets: ["shinchoku-server"]),
         .executable(name: "shinchoku-admin", targets: ["shinchoku-admin"]),
+        .executable(name: "libpq-benchmark", targets: ["libpq-benchmark"]),
         .library(name: "LibPQ", targets: ["LibPQ"]),
         .library(name: "Shinchoku", targets: ["Shinchoku"]),
     ],
@@ -73,6 +74,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "shinchoku-admin", dependencies: ["ShinchokuAdmin"]),
+        // SELECT 1 through the pool against a raw libpq loop: `swift run -c release libpq-benchmark`.
+        .executableTarget(name: "libpq-benchmark", dependencies: ["LibPQ", "EmbeddedPostgres"]),
         .executableTarget(
             name: "shinchoku-server",
             dependencies: [
@@ -90,7 +93,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ShinchokuReportsTests", dependencies: ["ShinchokuReports", "TestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "ShinchokuAdminTests", dependencies: ["ShinchokuAdmin", "TestSupport"]),
+        .testTarget(name: "ShinchokuAdminTests", dependencies: ["ShinchokuAdmin", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(
             name: "ShinchokuServerTests",
             dependencies: [

@@ -95,7 +95,7 @@ public struct EmbeddedPostgres: Sendable {
 
     // MARK: Start and stop
 
-    /// initdb (if the data directory has no PG_VERSION yet; --auth=trust, -U postgres, --encoding=UTF8, --locale=C.UTF-8 or C if that locale is unavailable, --no-sync ok for speed when `fastButUnsafe` is true) then `pg_ctl start -w` with -o "-k <socketdir> -c listen_addresses='' -p <port>" (+ fsync=off, synchronous_commit=off, full_page_writes=off when fastButUnsafe), log to <data>/server.log. If a server is already running on that data directory (postmaster.pid present and alive) it reuses it. Idempotent.
+    /// Runs initdb if there is no PG_VERSION yet (trust, user postgres, UTF8, C.UTF-8 or C; --no-sync when `fastButUnsafe`), then `pg_ctl start -w` on the Unix socket only (fsync, synchronous_commit, full_page_writes off when `fastButUnsafe`), logging to <data>/server.log; reuses a server already running there. Idempotent.
     public func start(fastButUnsafe: Bool = false) throws {
         try Self.lock.withLock {
             try checkPaths()

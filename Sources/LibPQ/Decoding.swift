@@ -103,11 +103,14 @@ extension Decimal: PostgresDecodable {
         let n = try ExactDecimal.decode(text: text, column: column)
         // Decimal holds 38 significant digits; refuse rather than round an official figure.
         let digits = n.text.filter(\.isNumber).drop(while: { $0 == "0" })
-        guard digits.count <= 38 else {
+        // Decimal's exponent is also bounded (about ±128): 1e-200 has one digit yet no Decimal, so
+        // `n.decimal` would trap on it.
+        guard digits.count <= 38, let decimal = Decimal(string: n.text, locale: Locale(identifier: "en_US_POSIX"))
+        else {
             throw PostgresError.decoding(
                 "column \"\(column.name)\" (index \(column.index)) has more digits than Decimal can hold exactly")
         }
-        return n.decimal
+        return decimal
     }
 }
 

@@ -30,9 +30,14 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible, Codable
         self.text = (negative && !isZero ? "-" : "") + digits + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    /// The exact value of a `Decimal`, at the scale `Decimal` prints it.
+    /// The exact value of a `Decimal`, at the scale `Decimal` prints it. `Decimal.nan` has none and traps.
     public init(_ decimal: Decimal) {
-        self.init(decimal.formatted(.number.grouping(.never).locale(Locale(identifier: "en_US_POSIX"))))!
+        // `description` prints every digit without locale or grouping; `formatted()` would round to
+        // six fraction digits (0.0000001 became 0).
+        guard let exact = ExactDecimal(decimal.description) else {
+            preconditionFailure("\(decimal) is not a finite decimal number")
+        }
+        self = exact
     }
 
     /// Digits after the decimal point.

@@ -27,7 +27,21 @@ public enum TestDatabase {
 
     /// A fresh database; call `drop()` when done.
     public static func fresh(migrated: Bool = true, maxConnections: Int = 4) async throws -> TestDB {
-        try await Server.shared.makeDatabase(migrated: migrated, maxConnections: maxConnections)
+        try await Server.shared.makeDatabase(template: migrated ? .migrated : .empty, maxConnections: maxConnections)
+    }
+
+    /// Runs `body` with a fresh copy of the standard world (``Fixtures/standard(_:)``), dropped afterwards.
+    /// The world is built once per process and copied as a template, which is much faster than building it.
+    public static func withStandard<T>(maxConnections: Int = 4, _ body: (TestDB) async throws -> T) async throws -> T {
+        let db = try await Server.shared.makeDatabase(template: .standard, maxConnections: maxConnections)
+        do {
+            let value = try await body(db)
+            await db.drop()
+            return value
+        } catch {
+            await db.drop()
+            throw error
+        }
     }
 
     /// The server's connection configuration (database `postgres`), for tests that need a second client.
@@ -63,7 +77,11 @@ actor Server {
 
     private var baseConfiguration: ConnectionConfiguration?
     private var admin: ConnectionPool?
-    private var templateName: String?
+    // Tasks, not values: the actor is re-entrant across awaits, and concurrent tests must share one build.
+    private var migratedTemplate: Task<String, any Error>?
+    private var standardWorld: Task<String, any Error>?
+
+    enum Template { case empty, migrated, standard }
     private var counter = 0
 
     func base() throws -> ConnectionConfiguration {
@@ -93,18 +111,45 @@ actor Server {
     }
 
     private func template() async throws -> String {
-        if let templateName { return templateName }
+        if let migratedTemplate { return try await migratedTemplate.value }
+        let task = Task { try await self.buildMigratedTemplate() }
+        migratedTemplate = task
+        return try await task.value
+    }
+
+    private func buildMigratedTemplate() async throws -> String {
         let name = nextName("sk_template")
         try await createDatabase(name, template: nil)
         let pool = ConnectionPool(configuration: try base().with("dbname", name), options: .init(maxConnections: 1))
         try await Migrator(pool: pool, migrations: try Migration.bundled()).apply()
         await pool.close()
-        templateName = name
         return name
     }
 
-    func makeDatabase(migrated: Bool, maxConnections: Int) async throws -> TestDB {
-        let template = migrated ? try await template() : nil
+    private func standardTemplate() async throws -> String {
+        if let standardWorld { return try await standardWorld.value }
+        let task = Task { try await self.buildStandardTemplate() }
+        standardWorld = task
+        return try await task.value
+    }
+
+    private func buildStandardTemplate() async throws -> String {
+        let name = nextName("sk_standard")
+        try await createDatabase(name, template: try await template())
+        let config = try base().with("dbname", name)
+        let db = TestDB(name: name, configuration: config, pool: ConnectionPool(configuration: config, options: .init(maxConnections: 2)))
+        try await Fixtures.standard(db)
+        await db.pool.close()
+        return name
+    }
+
+    func makeDatabase(template kind: Template, maxConnections: Int) async throws -> TestDB {
+        let template: String?
+        switch kind {
+        case .empty: template = nil
+        case .migrated: template = try await self.template()
+        case .standard: template = try await standardTemplate()
+        }
         let name = nextName("sk_test")
         try await createDatabase(name, template: template)
         let config = try base().with("dbname", name)
@@ -132,6 +177,7 @@ enum EmbeddedCluster {
     nonisolated(unsafe) static var running: EmbeddedPostgres?
 
     static func start() throws -> ConnectionConfiguration {
+        sweepOrphans()
         let dir = URL(fileURLWithPath: "/tmp/sk-test-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         let pg = EmbeddedPostgres(dataDirectory: dir, port: 5432)
@@ -143,6 +189,21 @@ enum EmbeddedCluster {
                 try? FileManager.default.removeItem(at: pg.dataDirectory)
             }
         }
-        return ConnectionConfiguration(parameters: pg.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return ConnectionConfiguration(
+            parameters: pg.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+}
+
+extension EmbeddedCluster {
+    /// Stops and removes clusters of earlier test processes that were killed before their atexit ran.
+    static func sweepOrphans() {
+        let tmp = URL(fileURLWithPath: "/tmp")
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []
+        for entry in entries where entry.hasPrefix("sk-test-") {
+            guard let pid = Int32(entry.dropFirst("sk-test-".count)), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            let dir = tmp.appendingPathComponent(entry)
+            try? EmbeddedPostgres(dataDirectory: dir, port: 5432).stop()
+            try? FileManager.default.removeItem(at: dir)
+        }
     }
 }

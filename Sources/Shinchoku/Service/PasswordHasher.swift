@@ -1,0 +1,112 @@
+import Foundation
+import HummingbirdBcrypt
+
+/// Passwords: the rules a new password must meet, bcrypt hashing and checking, and generated passwords.
+///
+/// bcrypt at cost 12 takes about a quarter of a second of CPU. It never runs on Swift's cooperative pool (two
+/// threads on this host: two logins at once would stall every request) nor inside a database transaction (it would
+/// hold a pooled connection for that long). It runs on ``PasswordThreads``, threads of its own.
+enum PasswordHasher {
+    /// The shortest password accepted.
+    static let minimumLength = 12
+    /// bcrypt reads at most 72 bytes; a longer password would be silently cut, so it is refused instead.
+    static let maximumBytes = 72
+    /// Generated passwords: 24 characters of 64 (144 bits), safe in URLs, shells and e-mail.
+    static let generatedLength = 24
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+    /// The threads that run bcrypt, one per core as NIO's thread pool has. Shinchoku does not depend on NIOPosix
+    /// (hummingbird-auth's Bcrypt does not either), so this small pool stands in for `NIOThreadPool.singleton`.
+    static let threads = PasswordThreads(count: max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Adds the field errors of a new password, if any.
+    static func check(_ password: String, into v: inout Validation, field: String = "password") {
+        v.require(password.count >= minimumLength, field, "must be at least \(minimumLength) characters")
+        v.require(
+            password.utf8.count <= maximumBytes, field,
+            "must be at most \(maximumBytes) bytes (about 24 Japanese or 72 Latin characters)")
+        // bcrypt takes a C string: everything after a NUL would be ignored.
+        v.require(!password.utf8.contains(0), field, "must not contain a NUL character")
+    }
+
+    /// Whether a password typed at login could be one we stored. Anything else is wrong without asking bcrypt,
+    /// which would otherwise accept a stored password followed by a NUL or by bytes past the 72nd.
+    static func couldBeStored(_ password: String) -> Bool {
+        password.utf8.count <= maximumBytes && !password.utf8.contains(0)
+    }
+
+    /// A strong random password, from the system's cryptographic generator.
+    static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()  // getrandom(2) on Linux
+        return String((0..<generatedLength).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    /// The bcrypt hash of a password, computed off the cooperative pool.
+    static func hash(_ password: String, cost: UInt8) async -> String {
+        await threads.run { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Whether a password matches a bcrypt hash, checked off the cooperative pool.
+    static func verify(_ password: String, hash: String) async -> Bool {
+        await threads.run { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A hash that no password is known to match, to check against when there is no real one (unknown login,
+    /// account without a password) so that such a login takes as long as a wrong password.
+    /// The salt and digest are those of a real cost-12 hash; only the cost is set to the service's, so the work
+    /// done is the same as for the service's own hashes.
+    static func dummyHash(cost: UInt8) -> String {
+        let c = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2b$\(c)$" + "pYn8tG0Hq9Hc7Jq3Ph0vUuYzJ9v0yqJm6c2m9Qm3R1b7w1Q5qQm2a"
+    }
+}
+
+/// A few threads of their own that run CPU-heavy jobs (bcrypt) one per thread, so that no cooperative-pool thread
+/// is ever blocked by them. They live as long as the process, like `NIOThreadPool.singleton`.
+final class PasswordThreads: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []  // guarded by `condition`
+    private var threadIDs: [pthread_t] = []  // guarded by `condition`
+
+    init(count: Int) {
+        for i in 0..<count {
+            let t = Thread { [unowned self] in self.work() }
+            t.name = "shinchoku-bcrypt-\(i)"
+            t.start()
+        }
+        // Wait until every thread has registered, so that `isPasswordThread` is right from the start.
+        condition.lock()
+        while threadIDs.count < count { condition.wait() }
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        threadIDs.append(pthread_self())
+        condition.broadcast()
+        while true {
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+            condition.lock()
+        }
+    }
+
+    /// Runs `body` on one of the threads and waits for it without blocking the caller's thread.
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            jobs.append { continuation.resume(returning: body()) }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Whether the calling thread is one of these (for tests: `pthread_self()` is reliable where thread names
+    /// are not).
+    var isCurrentThreadOurs: Bool {
+        let me = pthread_self()
+        return condition.withLock { threadIDs.contains { pthread_equal($0, me) != 0 } }
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import LibPQ
+
+/// A reporting period (one fiscal quarter) and where it is in its life: planned, open, closed, locked.
+public struct PeriodInfo: Sendable, Equatable, Codable {
+    public var code: PeriodCode
+    public var fiscalYear: Int
+    public var quarter: Int
+    public var startsOn: CalendarDate
+    public var endsOn: CalendarDate
+    /// When departments are asked to have submitted; nil when not set.
+    public var dueOn: CalendarDate?
+    public var state: PeriodState
+    public var version: Int
+    /// Departments that may still submit after the period closed, by department code.
+    public var extensions: [PeriodExtensionInfo]
+}
+
+/// One department's permission to submit in a closed period until a date.
+public struct PeriodExtensionInfo: Sendable, Equatable, Codable {
+    public var department: String
+    public var until: CalendarDate
+    public var reason: String
+}
+
+extension ShinchokuService {
+    /// The period a date falls in: April–June 2021 is 2021Q1, January–March 2022 is 2021Q4.
+    public static func currentPeriod(today: CalendarDate) -> PeriodCode {
+        PeriodCode.containing(today)
+    }
+
+    /// The period a date falls in; see ``currentPeriod(today:)``.
+    public func currentPeriod(today: CalendarDate) -> PeriodCode {
+        PeriodCode.containing(today)
+    }
+
+    // MARK: Reading periods
+
+    /// Every period, oldest first, with its extensions. Anyone signed in may read them.
+    public func periods(as reader: ActorReference) async throws -> [PeriodInfo] {
+        try await perform(as: reader) { tx in try PeriodStore.periods(tx.connection, code: nil) }
+    }
+
+    /// One period with its extensions. Anyone signed in may read it.
+    public func period(_ code: PeriodCode, as reader: ActorReference) async throws -> PeriodInfo {
+        try await perform(as: reader) { tx in try PeriodStore.existing(tx.connection, code) }
+    }
+
+    // MARK: Changing periods
+
+    /// Adds a period, planned. The due date, if any, must be on or after the period's first day. Admin only.
+    public func createPeriod(_ code: PeriodCode, due: CalendarDate?, as reference: ActorReference) async throws
+        -> PeriodInfo
+    {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "create periods")
+            var v = Validation()
+            if let due {
+                v.require(due >= code.startDate, "due", "must be on or after the period's first day, \(code.startDate)")
+            }
+            try v.check()
+            let c = tx.connection
+            if try PeriodStore.periods(c, code: code).first != nil {
+                throw ServiceError.conflict("The period \(code) exists already.")
+            }
+            try c.execute(
+                """
+                INSERT INTO periods (code, fiscal_year, quarter, starts_on, ends_on, due_on, state)
+                VALUES (\(code.description), \(code.fiscalYear), \(code.quarter), \(code.startDate), \(code.endDate),
+                        \(due), 'planned')
+                """)
+            let created = try PeriodStore.existing(c, code)
+            try tx.audit("period.create", entity: .period, id: code.description, after: created)
+            return created
+        }
+    }
+
+    /// Opens a planned period for entry. A closed or locked period opens again only through ``reopenPeriod``,
+    /// which asks for a reason. Admin only.
+    public func openPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "open periods")
+            return try PeriodStore.move(tx, code, from: [.planned], to: .open, action: "period.open", reason: nil) {
+                state in
+                state == .open
+                    ? "\(code) is open already."
+                    : "\(code) is \(state.rawValue); only a planned period can be opened (reopen it with a reason)."
+            }
+        }
+    }
+
+    /// Closes an open period: clerks can no longer submit, except departments given an extension. Admin only.
+    public func closePeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "close periods")
+            return try PeriodStore.move(tx, code, from: [.open], to: .closed, action: "period.close", reason: nil) {
+                "\(code) is \($0.rawValue); only an open period can be closed."
+            }
+        }
+    }
+
+    /// Locks a closed period: its figures are final. Admin only.
+    public func lockPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "lock periods")
+            return try PeriodStore.move(tx, code, from: [.closed], to: .locked, action: "period.lock", reason: nil) {
+                "\(code) is \($0.rawValue); only a closed period can be locked."
+            }
+        }
+    }
+
+    /// Opens a closed or locked period again, for corrections; the reason is kept in the audit trail. Admin only.
+    public func reopenPeriod(_ code: PeriodCode, reason: String, as reference: ActorReference) async throws
+        -> PeriodInfo
+    {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "reopen periods")
+            var v = Validation()
+            v.require(PeriodStore.isPresent(reason), "reason", "reopening a period needs a reason")
+            try v.check()
+            return try PeriodStore.move(
+                tx, code, from: [.closed, .locked], to: .open, action: "period.reopen", reason: reason
+            ) { "\(code) is \($0.rawValue); only a closed or locked period can be reopened." }
+        }
+    }
+
+    /// Lets one department submit in a closed period until a date (today or later), with a reason. Granting
+    /// again replaces the department's earlier extension. Admin only.
+    public func extendPeriod(
+        _ code: PeriodCode, department: String, until: CalendarDate, reason: String, as reference: ActorReference
+    ) async throws -> PeriodInfo {
+        try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "extend periods")
+            let c = tx.connection
+            let today = try PeriodStore.today(c)
+            var v = Validation()
+            let found = try PlanStore.department(c, code: department)
+            if let found {
+                v.require(!found.approving, "department", "\(department) is the approving division and submits nothing")
+            } else {
+                v.add("department", "there is no department \(department)")
+            }
+            v.require(until >= today, "until", "must be today (\(today)) or later")
+            v.require(PeriodStore.isPresent(reason), "reason", "an extension needs a reason")
+            try v.check()
+            let period = try PeriodStore.existing(c, code, forUpdate: true)
+            guard period.state == .closed else {
+                throw ServiceError.conflict(
+                    "\(code) is \(period.state.rawValue); only a closed period can be extended.")
+            }
+            let before = period.extensions.first { $0.department == department }
+            try c.execute(
+                """
+                INSERT INTO period_extensions (period_code, department_id, until_on, reason, granted_by)
+                VALUES (\(code.description), (SELECT id FROM departments WHERE code = \(department)), \(until),
+                        \(reason), \(tx.actor.id))
+                ON CONFLICT (period_code, department_id) DO UPDATE
+                SET until_on = EXCLUDED.until_on, reason = EXCLUDED.reason, granted_by = EXCLUDED.granted_by,
+                    granted_at = now()
+                """)
+            try c.execute(
+                "UPDATE periods SET version = version + 1, updated_at = now() WHERE code = \(code.description)")
+            let after = try PeriodStore.existing(c, code)
+            try tx.audit(
+                "period.extend", entity: .period, id: code.description, before: before,
+                after: after.extensions.first { $0.department == department }, reason: reason)
+            return after
+        }
+    }
+}
+
+/// SQL and rules for periods.
+enum PeriodStore {
+    /// Today in Yamaguchi. Due dates and extensions are the prefecture's calendar days, whatever the server's
+    /// or the session's time zone.
+    static func today(_ c: Connection) throws -> CalendarDate {
+        try c.query("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date")[0].decode(CalendarDate.self, at: 0)
+    }
+
+    static func isPresent(_ text: String) -> Bool {
+        !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// Moves a period from one of `from` to `to`, or refuses with a conflict that names its current state.
+    static func move(
+        _ tx: Transaction, _ code: PeriodCode, from: Set<PeriodState>, to: PeriodState, action: String,
+        reason: String?, refusal: (PeriodState) -> String
+    ) throws -> PeriodInfo {
+        let c = tx.connection
+        let before = try existing(c, code, forUpdate: true)
+        guard from.contains(before.state) else { throw ServiceError.conflict(refusal(before.state)) }
+        try c.execute(
+            """
+            UPDATE periods SET state = \(to.rawValue), version = version + 1, updated_at = now()
+            WHERE code = \(code.description)
+            """)
+        let after = try existing(c, code)
+        try tx.audit(
+            action, entity: .period, id: code.description, before: ["state": before.state.rawValue],
+            after: ["state": to.rawValue], reason: reason)
+        return after
+    }
+
+    static func existing(_ c: Connection, _ code: PeriodCode, forUpdate: Bool = false) throws -> PeriodInfo {
+        guard let p = try periods(c, code: code, forUpdate: forUpdate).first else {
+            throw ServiceError.notFound("There is no period \(code).")
+        }
+        return p
+    }
+
+    static func periods(_ c: Connection, code: PeriodCode?, forUpdate: Bool = false) throws -> [PeriodInfo] {
+        let lock: SQLQuery = forUpdate ? " FOR UPDATE" : ""
+        let text = code?.description
+        let rows = try c.query(
+            """
+            SELECT code, fiscal_year, quarter, starts_on, ends_on, due_on, state::text, version
+            FROM periods WHERE \(text)::text IS NULL OR code = \(text)
+            ORDER BY fiscal_year, quarter
+            """ + lock)
+        let extensions = try c.query(
+            """
+            SELECT e.period_code, d.code, e.until_on, e.reason
+            FROM period_extensions e JOIN departments d ON d.id = e.department_id
+            WHERE \(text)::text IS NULL OR e.period_code = \(text)
+            ORDER BY d.code
+            """
+        ).decode((String, String, CalendarDate, String).self)
+        let byPeriod = Dictionary(grouping: extensions, by: \.0)
+        return try rows.map { r in
+            let (code, fiscalYear, quarter, starts, ends, due, state, version) = try r.decode(
+                (String, Int, Int, CalendarDate, CalendarDate, CalendarDate?, String, Int).self)
+            guard let periodCode = PeriodCode(code), let state = PeriodState(rawValue: state) else {
+                throw PostgresError(kind: .decoding, message: "unexpected period code or state in periods")
+            }
+            return PeriodInfo(
+                code: periodCode, fiscalYear: fiscalYear, quarter: quarter, startsOn: starts, endsOn: ends, dueOn: due,
+                state: state, version: version,
+                extensions: (byPeriod[code] ?? []).map { PeriodExtensionInfo(department: $0.1, until: $0.2, reason: $0.3) })
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LibPQ
+
+extension ShinchokuService {
+    /// Everything a report as of `period` needs, read in one consistent snapshot: the projects in plan order
+    /// (optionally one project, or one department's), each indicator's figures of the periods up to `period`,
+    /// and each project's narrative of `period`.
+    ///
+    /// By default a report shows only approved content: the last approved figure of each period, also while a
+    /// reopened figure is being corrected. With `includePending`, a figure or narrative whose current content
+    /// differs from the approved one (or was never approved) shows its current content and state instead.
+    /// Everyone signed in may read reports.
+    public func reportData(
+        period: PeriodCode, project: String? = nil, department: String? = nil, includePending: Bool = false,
+        as reader: ActorReference
+    ) async throws -> ReportData {
+        // Repeatable read: the figures and narratives come from one snapshot even though several queries read them.
+        try await perform(as: reader, isolation: .repeatableRead) { tx in
+            try ReportQueryStore.reportData(
+                tx.connection, period: period, project: project, department: department, includePending: includePending)
+        }
+    }
+}
+
+/// SQL for report data.
+enum ReportQueryStore {
+    static func reportData(
+        _ c: Connection, period: PeriodCode, project: String?, department: String?, includePending: Bool
+    ) throws -> ReportData {
+        guard let start = try c.query("SELECT plan_start_fiscal_year FROM plans").first else {
+            throw ServiceError.notFound("No plan has been imported yet. Run: shinchoku-admin plan import")
+        }
+        let planStartFiscalYear = try start.decode(Int.self, at: 0)
+        _ = try WorkflowGate.period(c, period, department: nil, lock: false)
+        if let department, try PlanStore.department(c, code: department) == nil {
+            throw ServiceError.notFound("There is no department \(department).")
+        }
+        let projects = try PlanStore.projects(c, code: project).filter { p in
+            department.map { $0 == p.department.code } ?? true
+        }
+        if let project, projects.isEmpty, try c.query("SELECT 1 FROM projects WHERE code = \(project)").isEmpty {
+            throw ServiceError.notFound("There is no project \(project) in the plan.")
+        }
+        let figures = try Self.figures(c, upTo: period, includePending: includePending)
+        let narratives = try Self.narratives(c, of: period, includePending: includePending)
+        return ReportData(
+            period: period, planStartFiscalYear: planStartFiscalYear, includePending: includePending,
+            projects: projects.map { p in
+                ReportData.Project(
+                    code: p.code, programCode: p.programCode, programName: p.programName, title: p.title,
+                    subtitle: p.subtitle, departmentCode: p.department.code, departmentName: p.department.name,
+                    targetHeading: p.targetHeading, overview: p.overview, mainInitiatives: p.mainInitiatives,
+                    indicators: p.indicators.map { i in
+                        ReportData.Indicator(
+                            code: i.code, name: i.name, targetLabel: i.targetLabel, unit: i.unit,
+                            actualUnit: i.actualUnit, kind: i.kind, valueType: i.valueType, direction: i.direction,
+                            decimals: i.decimals, baseline: i.baseline, baselineAsOf: i.baselineAsOf,
+                            baselineLabel: i.baselineLabel, target: i.target, targetFiscalYear: i.targetFiscalYear,
+                            targetQualifier: i.targetQualifier, targetNote: i.targetNote, figures: figures[i.code] ?? [])
+                    },
+                    narrative: narratives[p.code])
+            })
+    }
+
+    /// The figures to report of each indicator, oldest period first.
+    static func figures(_ c: Connection, upTo period: PeriodCode, includePending: Bool) throws
+        -> [String: [ReportData.Figure]]
+    {
+        // Period codes (YYYYQn, checked by the schema) sort in time order.
+        let rows = try c.query(
+            """
+            SELECT i.code, f.period_code, f.status::text, f.value, f.note, f.as_of, f.state::text,
+                   f.approved_at IS NOT NULL, f.approved_status::text, f.approved_value, f.approved_note,
+                   f.approved_as_of
+            FROM figures f JOIN indicators i ON i.id = f.indicator_id
+            WHERE f.period_code <= \(period.description)
+            ORDER BY i.code, f.period_code
+            """)
+        var result: [String: [ReportData.Figure]] = [:]
+        for r in rows {
+            let figurePeriod = try WorkflowLog.period(r, 1)
+            let current = FigureContent(
+                status: try PlanStore.enumValue(r, 2), value: try r.decode(ExactDecimal?.self, at: 3),
+                note: try r.decode(String?.self, at: 4), asOf: try r.decode(CalendarDate.self, at: 5))
+            let state: WorkflowState = try PlanStore.enumValue(r, 6)
+            var approved: FigureContent?
+            if try r.decode(Bool.self, at: 7) {
+                approved = FigureContent(
+                    status: try PlanStore.enumValue(r, 8), value: try r.decode(ExactDecimal?.self, at: 9),
+                    note: try r.decode(String?.self, at: 10), asOf: try r.decode(CalendarDate.self, at: 11))
+            }
+            let shown: (FigureContent, WorkflowState)
+            if let approved, !includePending || approved == current {
+                shown = (approved, .approved)
+            } else if includePending {
+                shown = (current, state)
+            } else {
+                continue  // never approved: not in an approved-only report
+            }
+            result[try r.decode(String.self, at: 0), default: []].append(
+                ReportData.Figure(
+                    period: figurePeriod, status: shown.0.status, value: shown.0.value, asOf: shown.0.asOf,
+                    note: shown.0.note, state: shown.1))
+        }
+        return result
+    }
+
+    /// The narrative to report of each project in the period.
+    static func narratives(_ c: Connection, of period: PeriodCode, includePending: Bool) throws
+        -> [String: ReportData.Narrative]
+    {
+        let rows = try c.query(
+            """
+            SELECT p.code, n.state::text, n.approved_content,
+                   n.progress, n.progress_hard, n.progress_soft, n.outlook, n.outlook_hard, n.outlook_soft
+            FROM narratives n JOIN projects p ON p.id = n.project_id
+            WHERE n.period_code = \(period.description)
+            """)
+        var result: [String: ReportData.Narrative] = [:]
+        for r in rows {
+            let current = try NarrativeContent(row: r, from: 3)
+            let state: WorkflowState = try PlanStore.enumValue(r, 1)
+            let approved = try r.decode(RawJSON?.self, at: 2).map { try WorkflowJSON.decode(NarrativeContent.self, $0) }
+            let shown: (NarrativeContent, WorkflowState)
+            if let approved, !includePending || approved == current {
+                shown = (approved, .approved)
+            } else if includePending {
+                shown = (current, state)
+            } else {
+                continue
+            }
+            result[try r.decode(String.self, at: 0)] = ReportData.Narrative(
+                progress: shown.0.progress, progressHard: shown.0.progressHard, progressSoft: shown.0.progressSoft,
+                outlook: shown.0.outlook, outlookHard: shown.0.outlookHard, outlookSoft: shown.0.outlookSoft,
+                state: shown.1)
+        }
+        return result
+    }
+}

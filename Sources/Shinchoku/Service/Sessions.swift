@@ -1,0 +1,161 @@
+import Foundation
+import LibPQ
+
+/// A successful login: the session token (shown to the client once; Shinchoku keeps only its SHA-256), when it
+/// expires, and who logged in. `description` leaves the token out so that printing the value does not leak it.
+public struct LoginResult: Sendable, Equatable, Codable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var token: String
+    public var expiresAt: Date
+    public var user: UserInfo
+
+    public var description: String { "LoginResult(\(user.login), token redacted, expires \(expiresAt))" }
+    public var debugDescription: String { description }
+}
+
+extension ShinchokuService {
+    /// Logs in with a login and a password and starts a session.
+    ///
+    /// Every refusal is the same `unauthenticated` error ("The login or password is wrong."), whether the login
+    /// is unknown, the password wrong, the account disabled or without a password, and takes about as long: a
+    /// bcrypt check runs in every case. After 10 failures for one login within 15 minutes, further attempts are
+    /// `throttled` without looking at the password, until the oldest of those failures is 15 minutes old.
+    /// A successful login clears that login's failures.
+    ///
+    /// The login is compared in lower case (logins are lower case), and so is the throttling counted: `Admin`
+    /// and `admin` share one allowance.
+    public func login(login typedLogin: String, password: String) async throws -> LoginResult {
+        let login = SessionStore.normalized(typedLogin)
+        let account = try await performAnonymous { c in
+            if let wait = try SessionStore.throttleWait(c, login: login) {
+                let minutes = (wait + 59) / 60
+                throw ServiceError(
+                    .throttled,
+                    "Too many failed logins for \(login). Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                    retryAfterSeconds: wait)
+            }
+            return try SessionStore.account(c, login: login)
+        }
+
+        // One bcrypt check whatever we found, so that the time taken does not tell whether the login exists.
+        let usableHash = account.flatMap { $0.disabled ? nil : $0.passwordHash }
+        let checked = usableHash ?? PasswordHasher.dummyHash(cost: bcryptCost)
+        let matches = await PasswordHasher.verify(password, hash: checked)
+        let accepted = matches && usableHash != nil && PasswordHasher.couldBeStored(password)
+
+        guard accepted, let account else {
+            // Its own transaction: the failure must stay recorded although the login fails.
+            try await performAnonymous { c in try SessionStore.recordFailure(c, login: login) }
+            throw SessionStore.wrongLogin
+        }
+
+        let token = SessionToken.generate()
+        let tokenHash = SessionToken.hash(token)!
+        let lifetime = sessionLifetime
+        return try await performAnonymous { c in
+            // The account may have been disabled, or its password changed, while bcrypt ran.
+            guard let now = try SessionStore.account(c, login: login, forUpdate: true), now.id == account.id,
+                !now.disabled, now.passwordHash == account.passwordHash
+            else { throw SessionStore.wrongLogin }
+            let expiresAt = try c.query(
+                """
+                INSERT INTO sessions (user_id, token_hash, expires_at)
+                VALUES (\(account.id), decode(\(tokenHash), 'hex'), now() + make_interval(secs => \(SessionStore.seconds(lifetime))))
+                RETURNING expires_at
+                """)[0].decode(Date.self, at: 0)
+            try c.execute("DELETE FROM login_failures WHERE login = \(login)")
+            let user = try AccountStore.existing(c, login: login).info
+            try Audit.write(
+                on: c, actorID: account.id, actorLogin: login, action: "session.login", entity: .session, id: login,
+                before: nil, after: SessionSnapshot(expiresAt: expiresAt), reason: nil)
+            return LoginResult(token: token, expiresAt: expiresAt, user: user)
+        }
+    }
+
+    /// Ends the session of a token. An expired or ended session is `unauthenticated`.
+    public func logout(token: String) async throws {
+        try await perform(as: .session(token: token)) { tx in
+            guard let hash = SessionToken.hash(token) else { throw ServiceError.unauthenticated() }
+            try tx.connection.execute(
+                """
+                UPDATE sessions SET revoked_at = now()
+                WHERE token_hash = decode(\(hash), 'hex') AND revoked_at IS NULL
+                """)
+            try tx.audit("session.logout", entity: .session, id: tx.actor.login)
+        }
+    }
+
+    /// The account of a session token: who "I" am. An expired or ended session, or a disabled account, is
+    /// `unauthenticated`.
+    public func me(token: String) async throws -> UserInfo {
+        try await perform(as: .session(token: token)) { tx in
+            try AccountStore.existing(tx.connection, login: tx.actor.login).info
+        }
+    }
+}
+
+/// What the audit trail keeps of a new session: when it expires. Never the token or its hash.
+struct SessionSnapshot: Encodable {
+    var expiresAt: String
+
+    init(expiresAt: Date) {
+        self.expiresAt = expiresAt.formatted(.iso8601)
+    }
+}
+
+/// SQL and rules for sessions and failed logins.
+enum SessionStore {
+    /// Failures for one login within ``failureWindowSeconds`` that throttle further attempts.
+    static let maximumFailures = 10
+    static let failureWindowSeconds = 15 * 60
+
+    /// The one answer to every refused login.
+    static let wrongLogin = ServiceError.unauthenticated("The login or password is wrong.")
+
+    /// The form a typed login is looked up and throttled under. Capped, because anything is recorded as a failure
+    /// and no login is longer than 64 characters.
+    static func normalized(_ typed: String) -> String {
+        String(typed.lowercased().prefix(128))
+    }
+
+    static func seconds(_ d: Duration) -> Int {
+        Int(d.components.seconds)
+    }
+
+    /// Seconds to wait before this login may be tried again, or nil when it is not throttled.
+    ///
+    /// The wait ends when fewer than ``maximumFailures`` failures remain in the window, that is when the
+    /// 10th most recent failure (the oldest of them, usually) turns 15 minutes old.
+    static func throttleWait(_ c: Connection, login: String) throws -> Int? {
+        let window = failureWindowSeconds
+        let rows = try c.query(
+            """
+            SELECT ceil(extract(epoch FROM failed_at + make_interval(secs => \(window)) - now()))::int
+            FROM login_failures
+            WHERE login = \(login) AND failed_at > now() - make_interval(secs => \(window))
+            ORDER BY failed_at DESC
+            OFFSET \(maximumFailures - 1) LIMIT 1
+            """)
+        guard let row = rows.first else { return nil }
+        return max(1, try row.decode(Int.self, at: 0))
+    }
+
+    static func recordFailure(_ c: Connection, login: String) throws {
+        try c.execute("INSERT INTO login_failures (login) VALUES (\(login))")
+    }
+
+    struct Account: Sendable {
+        var id: Int
+        var passwordHash: String?
+        var disabled: Bool
+    }
+
+    static func account(_ c: Connection, login: String, forUpdate: Bool = false) throws -> Account? {
+        let lock: SQLQuery = forUpdate ? " FOR UPDATE" : ""
+        return try c.query(
+            "SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE login = \(login)" + lock
+        ).first.map { r in
+            let (id, hash, disabled) = try r.decode((Int, String?, Bool).self)
+            return Account(id: id, passwordHash: hash, disabled: disabled)
+        }
+    }
+}

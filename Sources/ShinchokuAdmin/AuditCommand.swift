@@ -1,0 +1,74 @@
+import ArgumentParser
+import Shinchoku
+
+extension Admin {
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the audit log.",
+            discussion: """
+                Example:
+                  shinchoku-admin audit log --entity period --id 2021Q1 --as admin
+                """,
+            subcommands: [Log.self])
+
+        /// `--entity`: what audit events are about.
+        enum Entity: String, ExpressibleByArgument, CaseIterable {
+            case figure, narrative, project, user, period, department, plan, session
+        }
+
+        struct Log: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List audit events, oldest first: who did what, when, and why.",
+                discussion: """
+                    Times are in Japan (Asia/Tokyo). --json adds each event's before and after.
+
+                    Examples:
+                      shinchoku-admin audit log --as admin
+                      shinchoku-admin audit log --entity figure --id 2021Q1/1-1.1 --as admin
+                      shinchoku-admin audit log --actor yamada --since 2021-07-01 --json --as admin
+                    """)
+
+            @Option(help: "Only events about this kind of thing.")
+            var entity: Entity?
+
+            @Option(help: "Only events about this one thing (with --entity): a login, 2021Q1, 1-1, 2021Q1/1-1.1.")
+            var id: String?
+
+            @Option(help: ArgumentHelp("Only events by this login (bootstrap: the setup of the first admin).", valueName: "login"))
+            var actor: String?
+
+            @Option(help: ArgumentHelp("Only events on or after this day (YYYY-MM-DD, in Japan).", valueName: "date"))
+            var since: String?
+
+            @Option(help: "At most this many events, the most recent.")
+            var limit = 1000
+
+            @OptionGroup var options: SharedOptions
+
+            func validate() throws {
+                if let since { _ = try ArgumentCheck.date(since, "--since") }
+                if id != nil && entity == nil {
+                    throw ValidationError("--id needs --entity, such as --entity figure --id 2021Q1/1-1.1.")
+                }
+                guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1 to 100000.") }
+            }
+
+            func run() async throws {
+                try await Invocation.run(options) { run in
+                    let filter = AuditFilter(
+                        entity: entity.flatMap { AuditEntity(rawValue: $0.rawValue) }, id: id, actor: actor,
+                        since: since.flatMap { CalendarDate($0) }, limit: limit)
+                    let events = try await run.service.auditLog(filter: filter, as: run.actor)
+                    try run.emit(events) {
+                        if events.isEmpty { return "No audit events match." }
+                        var table = TextTable("TIME", "ACTOR", "ACTION", "ENTITY", "ID", "REASON")
+                        for e in events {
+                            table.add(Format.time(e.at), e.actor, e.action, e.entity.rawValue, e.entityID, e.reason ?? "")
+                        }
+                        return table.render()
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// RFC 4180 CSV: comma-separated fields, double quotes around fields with commas, quotes or line breaks,
+/// `""` for a quote inside quotes, CRLF or LF line ends. UTF-8, with or without a byte order mark.
+enum CSV {
+    /// One record and the line of the file it starts on.
+    struct Record: Equatable {
+        var line: Int
+        var fields: [String]
+    }
+
+    /// Why a file is not CSV.
+    struct SyntaxError: Error, Equatable {
+        var line: Int
+        var message: String
+    }
+
+    /// Splits UTF-8 text into records. Blank lines are skipped.
+    static func parse(_ data: Data) throws -> [Record] {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SyntaxError(line: 1, message: "the file is not UTF-8 (in Excel, save it as \"CSV UTF-8\")")
+        }
+        var scalars = Substring(text).unicodeScalars
+        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+        return try parse(String(scalars))
+    }
+
+    static func parse(_ text: String) throws -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = ""
+        var line = 1
+        var recordLine = 1
+        var inQuotes = false
+        var quotedField = false
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+
+        func next() -> Unicode.Scalar? {
+            if let p = pending {
+                pending = nil
+                return p
+            }
+            return scalars.next()
+        }
+        func endRecord() {
+            fields.append(field)
+            if !(fields.count == 1 && fields[0].isEmpty && !quotedField) {
+                records.append(Record(line: recordLine, fields: fields))
+            }
+            fields = []
+            field = ""
+            quotedField = false
+        }
+
+        while let s = next() {
+            if inQuotes {
+                if s == "\"" {
+                    if let n = next() {
+                        if n == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            inQuotes = false
+                            pending = n
+                        }
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if s == "\n" { line += 1 }
+                    field.unicodeScalars.append(s)
+                }
+                continue
+            }
+            switch s {
+            case ",":
+                fields.append(field)
+                field = ""
+                quotedField = false
+            case "\"":
+                guard field.isEmpty, !quotedField else {
+                    throw SyntaxError(
+                        line: line, message: "a quote (\") appears inside an unquoted field; put the whole field in quotes and double the quote")
+                }
+                inQuotes = true
+                quotedField = true
+            case "\r":
+                if let n = next(), n != "\n" { pending = n }
+                endRecord()
+                line += 1
+                recordLine = line
+            case "\n":
+                endRecord()
+                line += 1
+                recordLine = line
+            default:
+                if quotedField {
+                    throw SyntaxError(line: line, message: "text follows a closing quote; a quoted field ends at its quote")
+                }
+                field.unicodeScalars.append(s)
+            }
+        }
+        if inQuotes { throw SyntaxError(line: recordLine, message: "a quoted field is not closed") }
+        if !field.isEmpty || !fields.isEmpty || quotedField { endRecord() }
+        return records
+    }
+
+    /// One field, quoted when it must be.
+    static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+        else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Records as CSV text with CRLF line ends, as RFC 4180 writes them.
+    static func write(_ records: [[String]]) -> String {
+        records.map { $0.map(escape).joined(separator: ",") + "\r\n" }.joined()
+    }
+}

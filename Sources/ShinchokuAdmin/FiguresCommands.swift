@@ -1,0 +1,354 @@
+import ArgumentParser
+import Foundation
+import Shinchoku
+
+extension Admin {
+    struct Figures: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import, export and list a period's figures.",
+            discussion: """
+                Example:
+                  shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --as yamada
+                """,
+            subcommands: [Import.self, Export.self, List.self])
+
+        struct Import: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Save a period's figures from a CSV file, all or nothing, as the clerk given by --as.",
+                discussion: """
+                    The file is UTF-8 CSV (a byte order mark is fine; in Excel choose "CSV UTF-8") with a \
+                    header line. Columns: indicator, value, status, note; optionally version and as_of \
+                    (state is ignored, so a file from 'figures export' imports as it is).
+
+                      indicator  the indicator's code, such as 1-1.1
+                      value      the figure; empty when there is none
+                      status     reported (or empty), not_published (未公表) or not_available (－)
+                      note       required without a value, and to explain a fall or a jump
+                      version    the figure's version to change, from 'figures export'; empty to overwrite a draft
+                      as_of      the date the value is as of (YYYY-MM-DD); empty for the period's last day
+
+                    Every row goes through the same checks as a figure entered on screen, as the account \
+                    given by --as (a clerk of the department that owns the indicators). If any row fails, \
+                    nothing is saved and every bad row is listed with its line number. Saved figures are \
+                    drafts until the clerk submits them. Rows equal to the current figure change nothing.
+
+                    Example:
+                      shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --as yamada
+                      shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --dry-run --as yamada
+                    """)
+
+            @Argument(help: "The CSV file.")
+            var file: String
+
+            @Option(help: "The period, such as 2021Q1.")
+            var period: String
+
+            @Flag(help: "Check every row and save nothing.")
+            var dryRun = false
+
+            @OptionGroup var options: SharedOptions
+
+            func validate() throws { _ = try ArgumentCheck.period(period, "period for --period") }
+
+            func run() async throws {
+                let parsed = try FigureCSV.read(file)
+                let code = PeriodCode(period)!
+                try await Invocation.run(options) { run in
+                    if !parsed.errors.isEmpty {
+                        throw try await FigureCSV.allErrors(
+                            parsed, period: code, service: run.service, actor: run.actor)
+                    }
+                    let s = try await run.service.importFigures(
+                        period: code, rows: parsed.rows, dryRun: dryRun, as: run.actor)
+                    try run.emit(s) {
+                        s.dryRun
+                            ? "Checked \(parsed.rows.count) rows for \(s.period): all can be imported (dry run: nothing was saved)."
+                            : "Imported \(parsed.rows.count) rows for \(s.period): \(s.saved) figures saved as drafts, \(s.unchanged) unchanged."
+                    }
+                }
+            }
+        }
+
+        struct Export: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write a period's figures as CSV, which 'figures import' reads back.",
+                discussion: """
+                    Columns: indicator, value, status, note, state, version, as_of. UTF-8 with a byte \
+                    order mark, so that Excel shows the Japanese text.
+
+                    Example:
+                      shinchoku-admin figures export --period 2021Q1 --out figures-2021Q1.csv
+                      shinchoku-admin figures export --period 2021Q1 --department ports
+                    """)
+
+            @Option(help: "The period, such as 2021Q1.")
+            var period: String
+
+            @Option(help: "Only the figures of this department's projects.")
+            var department: String?
+
+            @Option(help: "Only the figures of this project, such as 1-1.")
+            var project: String?
+
+            @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
+            var out: String?
+
+            @OptionGroup var options: SharedOptions
+
+            func validate() throws { _ = try ArgumentCheck.period(period, "period for --period") }
+
+            func run() async throws {
+                try await Invocation.run(options) { run in
+                    let figures = try await run.service.figures(
+                        period: PeriodCode(period)!, project: project, department: department, as: run.actor)
+                    try run.write(Data(("\u{FEFF}" + FigureCSV.export(figures)).utf8), to: out)
+                    if let out { run.context.standardError.line("Wrote \(figures.count) figures to \(out).") }
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List a period's figures and where each is in review.",
+                discussion: """
+                    Example:
+                      shinchoku-admin figures list --period 2021Q1 --department ports
+                    """)
+
+            @Option(help: "The period, such as 2021Q1.")
+            var period: String
+
+            @Option(help: "Only the figures of this department's projects.")
+            var department: String?
+
+            @Option(help: "Only the figures of this project, such as 1-1.")
+            var project: String?
+
+            @OptionGroup var options: SharedOptions
+
+            func validate() throws { _ = try ArgumentCheck.period(period, "period for --period") }
+
+            func run() async throws {
+                try await Invocation.run(options) { run in
+                    let figures = try await run.service.figures(
+                        period: PeriodCode(period)!, project: project, department: department, as: run.actor)
+                    try run.emit(figures) {
+                        if figures.isEmpty { return "No figures have been entered for \(period)." }
+                        var table = TextTable("INDICATOR", "NAME", "VALUE", "AS OF", "STATE", "VERSION", "ENTERED BY")
+                        for f in figures {
+                            table.add(
+                                f.indicator, f.indicatorName, Format.figure(status: f.status, value: f.value, unit: ""),
+                                f.asOf.description, f.state.rawValue, "\(f.version)", f.enteredBy)
+                        }
+                        return table.aligningRight("VALUE", "VERSION").render()
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The figures CSV format of `figures import` and `figures export`.
+enum FigureCSV {
+    static let exportColumns = ["indicator", "value", "status", "note", "state", "version", "as_of"]
+    static let importColumns: Set<String> = Set(exportColumns)
+
+    /// A file's rows, and the errors of rows that could not be read.
+    struct Parsed {
+        var rows: [FigureImportRow] = []
+        var errors: [RowError] = []
+        var recordCount = 0
+    }
+
+    struct RowError {
+        var line: Int
+        var field: String?
+        var message: String
+    }
+
+    static func read(_ path: String) throws -> Parsed {
+        let data = try Invocation.read(path)
+        let records: [CSV.Record]
+        do {
+            records = try CSV.parse(data)
+        } catch let e as CSV.SyntaxError {
+            throw AdminError.invalidData("\(path) is not a CSV file that can be read: line \(e.line): \(e.message).")
+        }
+        guard let header = records.first else {
+            throw AdminError.invalidData("\(path) is empty: it needs a header line (indicator,value,status,note) and rows.")
+        }
+        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var problems: [String] = []
+        for c in columns where !importColumns.contains(c) {
+            problems.append("unknown column \"\(c)\"")
+        }
+        for c in ["indicator", "value"] where !columns.contains(c) {
+            problems.append("the column \"\(c)\" is missing")
+        }
+        for c in Set(columns) where columns.filter({ $0 == c }).count > 1 {
+            problems.append("the column \"\(c)\" appears twice")
+        }
+        if !problems.isEmpty {
+            throw AdminError.invalidData(
+                "The header line of \(path) is wrong: \(problems.joined(separator: "; ")). "
+                    + "It must name the columns indicator,value,status,note (optionally also version, as_of, state).")
+        }
+        var parsed = Parsed()
+        for record in records.dropFirst() {
+            if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            parsed.recordCount += 1
+            guard record.fields.count == columns.count else {
+                parsed.errors.append(
+                    RowError(
+                        line: record.line, field: nil,
+                        message: "has \(record.fields.count) fields, but the header has \(columns.count)"))
+                continue
+            }
+            var cell: [String: String] = [:]
+            for (name, value) in zip(columns, record.fields) { cell[name] = value }
+            switch row(record.line, cell) {
+            case .success(let r): parsed.rows.append(r)
+            case .failure(let e): parsed.errors += e.errors
+            }
+        }
+        if parsed.recordCount == 0 {
+            throw AdminError.invalidData("\(path) has a header but no figures.")
+        }
+        return parsed
+    }
+
+    struct RowErrors: Error {
+        var errors: [RowError]
+    }
+
+    /// One row's cells as an import row, or every field that cannot be read.
+    static func row(_ line: Int, _ cell: [String: String]) -> Result<FigureImportRow, RowErrors> {
+        var errors: [RowError] = []
+        func trimmed(_ name: String) -> String { (cell[name] ?? "").trimmingCharacters(in: .whitespaces) }
+
+        let indicator = trimmed("indicator")
+        if indicator.isEmpty { errors.append(RowError(line: line, field: "indicator", message: "is empty")) }
+
+        let statusText = trimmed("status")
+        let status: FigureStatus
+        switch statusText.lowercased() {
+        case "", "reported": status = .reported
+        case "not_published", "未公表": status = .notPublished
+        case "not_available", "－", "-": status = .notAvailable
+        default:
+            status = .reported
+            errors.append(
+                RowError(
+                    line: line, field: "status",
+                    message: "\"\(statusText)\" is not a status: write reported (or leave it empty), not_published or not_available"))
+        }
+
+        var value: ExactDecimal?
+        let valueText = trimmed("value")
+        if !valueText.isEmpty {
+            value = number(valueText)
+            if value == nil {
+                errors.append(
+                    RowError(line: line, field: "value", message: "\"\(valueText)\" is not a number, such as 12 or 4.5"))
+            }
+        }
+
+        var version: Int?
+        let versionText = trimmed("version")
+        if !versionText.isEmpty {
+            version = Int(versionText)
+            if version == nil || version! < 1 {
+                errors.append(
+                    RowError(line: line, field: "version", message: "\"\(versionText)\" is not a version number such as 3"))
+            }
+        }
+
+        var asOf: CalendarDate?
+        let asOfText = trimmed("as_of")
+        if !asOfText.isEmpty {
+            asOf = CalendarDate(asOfText)
+            if asOf == nil {
+                errors.append(
+                    RowError(line: line, field: "as_of", message: "\"\(asOfText)\" is not a date such as 2021-07-31"))
+            }
+        }
+
+        guard errors.isEmpty else { return .failure(RowErrors(errors: errors)) }
+        let note = cell["note"].flatMap { $0.isEmpty ? nil : $0 }
+        return .success(
+            FigureImportRow(
+                line: line, indicator: indicator,
+                input: FigureInput(value: value, status: status, note: note, asOf: asOf, version: version)))
+    }
+
+    /// A number as a spreadsheet may write it: full-width digits and thousands separators are accepted.
+    static func number(_ text: String) -> ExactDecimal? {
+        var s = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0xFF10...0xFF19: s.unicodeScalars.append(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+            case 0xFF0E: s.append(".")
+            case 0xFF0C: s.append(",")
+            case 0xFF0D, 0x2212: s.append("-")
+            default: s.unicodeScalars.append(scalar)
+            }
+        }
+        if s.range(of: #"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"#, options: .regularExpression) != nil {
+            s = s.replacingOccurrences(of: ",", with: "")
+        }
+        guard s.range(of: #"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"#, options: .regularExpression) != nil else {
+            return nil
+        }
+        return ExactDecimal(s)
+    }
+
+    /// When some rows could not even be read, the other rows are checked by the service in a dry run, so that
+    /// one run lists every bad row.
+    static func allErrors(
+        _ parsed: Parsed, period: PeriodCode, service: ShinchokuService, actor: ActorReference
+    ) async throws -> ServiceError {
+        var errors = parsed.errors
+        var code = ServiceError.Code.invalid
+        if !parsed.rows.isEmpty {
+            do {
+                _ = try await service.importFigures(period: period, rows: parsed.rows, dryRun: true, as: actor)
+            } catch let e as ServiceError {
+                let rowErrors = e.fieldErrors.compactMap(Self.rowError)
+                // An error about the import as a whole (who is acting, the period) is the one to report.
+                guard !rowErrors.isEmpty else { throw e }
+                errors += rowErrors
+                if e.code != .invalid { code = e.code }
+            }
+        }
+        errors.sort { $0.line < $1.line }
+        let bad = Set(errors.map(\.line)).count
+        return ServiceError(
+            code,
+            "Nothing was imported: \(bad) of \(parsed.recordCount) rows \(bad == 1 ? "has" : "have") errors.",
+            fieldErrors: errors.map {
+                .init(field: "line \($0.line)" + ($0.field.map { ", \($0)" } ?? ""), message: $0.message)
+            })
+    }
+
+    /// Reads back `line N, field` from the service's field errors.
+    static func rowError(_ e: ServiceError.FieldError) -> RowError? {
+        guard e.field.hasPrefix("line ") else { return nil }
+        let rest = e.field.dropFirst(5)
+        let number = rest.prefix { $0.isNumber }
+        guard let line = Int(number) else { return nil }
+        let after = rest.dropFirst(number.count)
+        let field = after.hasPrefix(", ") ? String(after.dropFirst(2)) : nil
+        return RowError(line: line, field: field, message: e.message)
+    }
+
+    static func export(_ figures: [FigureInfo]) -> String {
+        CSV.write(
+            [exportColumns]
+                + figures.map { f in
+                    [
+                        f.indicator, f.value?.description ?? "", f.status.rawValue, f.note ?? "", f.state.rawValue,
+                        "\(f.version)", f.asOf.description,
+                    ]
+                })
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Shinchoku
+import ShinchokuReports
+
+extension Admin {
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render the report of actual against target as of a period.",
+            discussion: """
+                Only approved figures are counted unless --include-pending is given (pending values are \
+                then marked). Without --out the report goes to standard output.
+
+                Examples:
+                  shinchoku-admin report --period 2021Q1 --format html --out report-2021Q1.html
+                  shinchoku-admin report --period 2021Q1 --format md --department ports --full-width
+                """)
+
+        /// `--format`.
+        enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+            case md, html, csv, json
+        }
+
+        @Option(help: "The period the report is as of, such as 2021Q1.")
+        var period: String
+
+        @Option(help: "md (default), html, csv or json.")
+        var format: OutputFormat?
+
+        @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
+        var out: String?
+
+        @Flag(help: "Count figures not yet approved (marked as pending).")
+        var includePending = false
+
+        @Option(help: "Only this project, such as 1-1.")
+        var project: String?
+
+        @Option(help: "Only this department's projects.")
+        var department: String?
+
+        @Flag(help: "Print digits full-width (１．０), as the prefecture's printed report does (md and html).")
+        var fullWidth = false
+
+        @OptionGroup var options: SharedOptions
+
+        func validate() throws {
+            _ = try ArgumentCheck.period(period, "period for --period")
+            if options.json, let format, format != .json {
+                throw ValidationError("--json asks for --format json; leave out one of --json and --format \(format.rawValue).")
+            }
+        }
+
+        func run() async throws {
+            let chosen: ReportFormat = options.json ? .json : ReportFormat(rawValue: (format ?? .md).rawValue)!
+            try await Invocation.run(options) { run in
+                let data = try await run.service.reportData(
+                    period: PeriodCode(period)!, project: project, department: department,
+                    includePending: includePending, as: run.actor)
+                let bytes = ShinchokuReports.Report.render(
+                    data, options: ReportOptions(format: chosen, fullWidthDigits: fullWidth))
+                try run.write(bytes, to: out)
+                if let out { run.context.standardError.line("Wrote the \(chosen.rawValue) report as of \(period) to \(out).") }
+            }
+        }
+    }
+
+    struct DemoData: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "demo-data",
+            abstract: "Load the plan and the figures of the prefecture's FY2021 Q1 report, with demo accounts.",
+            discussion: """
+                Each department gets a clerk whose login is its code (ports, water, …), the planning \
+                division an approver (planning); on an empty database an admin 'admin' is created first. \
+                The figures are entered, submitted and approved through the same rules as real ones, and \
+                their periods locked. Running it again adds nothing. Demo accounts have no password: give \
+                one with 'user reset-password LOGIN --as admin'.
+
+                Example:
+                  shinchoku-admin demo-data
+                """)
+
+        @OptionGroup var options: SharedOptions
+
+        func run() async throws {
+            try await Invocation.run(options) { run in
+                let s = try await run.service.loadDemoData(as: run.actor)
+                try run.emit(s) {
+                    var text = """
+                        Loaded the demo data: \(s.projects) projects, \(s.indicators) indicators, \
+                        \(s.figuresLoaded) figures and \(s.narrativesLoaded) narratives approved.
+                        """
+                    if !s.accountsCreated.isEmpty {
+                        text += "\nAccounts created: \(s.accountsCreated.joined(separator: ", "))."
+                    }
+                    return text
+                }
+            }
+        }
+    }
+}

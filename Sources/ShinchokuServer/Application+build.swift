@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import LibPQ
+import Logging
+import NIOCore
+import Shinchoku
+
+/// Builds the HTTP application over a service: the router, the server address and the logger.
+///
+/// The caller owns the service's connection pool (and closes it after the application has stopped).
+public func buildApplication(
+    configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(service: service)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "shinchoku"),
+        onServerRunning: onServerRunning, logger: logger)
+}
+
+/// Every route of the API, behind the access log and the one error mapping.
+///
+/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`. Everything else under `/api/v1` needs a bearer token;
+/// the service resolves it to the acting user in the same transaction as the work.
+public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuRequestContext> {
+    let router = Router(context: ShinchokuRequestContext.self)
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: ProblemMiddleware())
+
+    let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
+    HealthController<ShinchokuRequestContext>(migrator: migrator).register(on: router)
+
+    let sessions = SessionsController<ShinchokuRequestContext>(service: service)
+    sessions.registerPublic(on: router.group("api/v1"))
+
+    let api = router.group("api/v1").add(middleware: BearerTokenMiddleware())
+    sessions.register(on: api)
+    PlanController(service: service).register(on: api)
+    PeriodsController(service: service).register(on: api)
+    FiguresController(service: service).register(on: api)
+    NarrativesController(service: service).register(on: api)
+    ReviewQueueController(service: service).register(on: api)
+    ReportsController(service: service).register(on: api)
+    AdminController(service: service).register(on: api)
+    return router
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import Shinchoku
+
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and its schema is current).
+struct HealthController<Context: ShinchokuRequestContextProtocol>: Sendable {
+    let migrator: Migrator
+
+    func register(on router: some RouterMethods<Context>) {
+        router.get("healthz") { _, _ in JSONResponse(StatusBody(status: "ok")) }
+        router.get("readyz") { _, _ in try await ready() }
+    }
+
+    func ready() async throws -> JSONResponse<StatusBody> {
+        let current: Bool
+        do {
+            current = try await migrator.isCurrent()
+        } catch {
+            throw RequestError(
+                status: .serviceUnavailable, code: "unavailable", detail: "The database cannot be reached.")
+        }
+        guard current else {
+            throw RequestError(
+                status: .serviceUnavailable, code: "not_ready",
+                detail: "The database schema is not current: apply the pending migrations.")
+        }
+        return JSONResponse(StatusBody(status: "ready"))
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+import Shinchoku
+
+/// The plan: departments, projects with their indicators, indicators.
+struct PlanController<Context: ShinchokuRequestContextProtocol>: Sendable {
+    let service: ShinchokuService
+
+    func register(on api: some RouterMethods<Context>) {
+        api.get("departments") { _, context in
+            JSONResponse(try await service.departments(as: context.actor))
+        }
+        api.get("projects") { _, context in
+            JSONResponse(try await service.projects(as: context.actor))
+        }
+        api.get("projects/{code}") { _, context in
+            JSONResponse(try await service.project(context.path("code"), as: context.actor))
+        }
+        api.get("indicators/{code}") { _, context in
+            JSONResponse(try await service.indicator(context.path("code"), as: context.actor))
+        }
+    }
+}

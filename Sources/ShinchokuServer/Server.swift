@@ -1,0 +1,194 @@
+import EmbeddedPostgres
+import Foundation
+import Hummingbird
+import LibPQ
+import Logging
+import NIOCore
+import Shinchoku
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs `shinchoku-server` until SIGINT or SIGTERM, then shuts down gracefully: in-flight requests finish, the
+/// connection pool closes, and in demo mode the embedded PostgreSQL stops.
+public func runServer(_ configuration: ServerConfiguration) async throws {
+    var logger = Logger(label: "shinchoku.server")
+    logger.logLevel = configuration.logLevel
+    if configuration.demo {
+        try await DemoServer(configuration: configuration, logger: logger).run()
+        return
+    }
+    let pool = ConnectionPool(
+        configuration: ConnectionConfiguration.resolve(databaseURL: configuration.databaseURL),
+        options: .init(maxConnections: configuration.poolSize), logger: logger)
+    let service = ShinchokuService(pool: pool, logger: logger)
+    do {
+        await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
+        let app = try buildApplication(configuration: configuration, service: service, logger: logger)
+        try await app.runService()
+    } catch {
+        await pool.close()
+        throw error
+    }
+    await pool.close()
+}
+
+/// The server starts even when the database is down or behind, so that `/healthz` answers; `/readyz` tells.
+private func warnUnlessSchemaIsCurrent(pool: ConnectionPool, logger: Logger) async {
+    do {
+        if try await !Migrator(pool: pool, migrations: Migration.bundled()).isCurrent() {
+            logger.warning("the database schema is not current: run shinchoku-admin migrate; /readyz reports 503")
+        }
+    } catch {
+        logger.warning(
+            "the database cannot be reached yet; /readyz reports 503",
+            metadata: ["error": "\(String(describing: error))"])
+    }
+}
+
+/// `shinchoku-server --demo`: everything on a fresh machine, with nothing installed but PostgreSQL's binaries.
+///
+/// Starts an embedded PostgreSQL in a local data directory (reused on the next start), migrates, loads the plan
+/// and the demo data, opens the current period, (re)creates the demo accounts with new passwords, prints them,
+/// and serves. Stopping the server stops PostgreSQL.
+struct DemoServer {
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    static let databaseName = "shinchoku"
+
+    func run() async throws {
+        let directory = try Self.dataDirectory(configured: configuration.demoDataDirectory, logger: logger)
+        let postgres = EmbeddedPostgres(dataDirectory: directory)
+        logger.info("starting the demo's PostgreSQL", metadata: ["data_directory": "\(directory.path)"])
+        // initdb and pg_ctl block for seconds: keep them off the cooperative pool.
+        try await onOwnThread { try postgres.start() }
+        do {
+            try await serve(postgres)
+        } catch {
+            try? await onOwnThread { try postgres.stop() }
+            throw error
+        }
+        logger.info("stopping the demo's PostgreSQL")
+        try await onOwnThread { try postgres.stop() }
+    }
+
+    private func serve(_ postgres: EmbeddedPostgres) async throws {
+        let server = ConnectionConfiguration(
+            parameters: postgres.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        try await Self.createDatabaseIfMissing(on: server)
+        let pool = ConnectionPool(
+            configuration: server.with("dbname", Self.databaseName),
+            options: .init(maxConnections: configuration.poolSize), logger: logger)
+        do {
+            let service = ShinchokuService(pool: pool, logger: logger)
+            try await Migrator(pool: pool, migrations: Migration.bundled()).apply()
+            let setup = try await service.prepareDemo(today: .todayInJapan)
+            let address = "http://\(configuration.host):\(configuration.port)"
+            let app = try buildApplication(
+                configuration: configuration, service: service, logger: logger,
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? configuration.port
+                    Self.printWelcome(setup, url: "http://\(configuration.host):\(port)", dataDirectory: postgres)
+                })
+            logger.info("demo ready", metadata: ["address": "\(address)"])
+            try await app.runService()
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
+    static func createDatabaseIfMissing(on server: ConnectionConfiguration) async throws {
+        let pool = ConnectionPool(configuration: server, options: .init(maxConnections: 1))
+        do {
+            try await pool.withConnection { c in
+                let exists = try c.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)").count > 0
+                if !exists {
+                    try c.execute("CREATE DATABASE \(identifier: databaseName) TEMPLATE template0 ENCODING 'UTF8'")
+                }
+            }
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
+    /// The data directory: as configured, else `.shinchoku/demo-pgdata` under the current directory; when its
+    /// socket path would exceed the kernel's limit, `/tmp/shinchoku-demo-<uid>`.
+    static func dataDirectory(configured: String?, logger: Logger) throws -> URL {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        let preferred =
+            configured.map { URL(fileURLWithPath: $0, relativeTo: cwd) }
+            ?? cwd.appendingPathComponent(".shinchoku/demo-pgdata", isDirectory: true)
+        var directory = preferred.standardizedFileURL
+        if !socketPathFits(directory) {
+            let fallback = URL(fileURLWithPath: "/tmp/shinchoku-demo-\(getuid())", isDirectory: true)
+            logger.notice(
+                "the data directory's socket path is too long for the kernel; using a shorter one",
+                metadata: ["data_directory": "\(fallback.path)"])
+            directory = fallback
+        }
+        try FileManager.default.createDirectory(
+            at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Whether `<directory>/.s.PGSQL.5432` fits in `sun_path` (107 bytes on Linux, 103 on macOS).
+    static func socketPathFits(_ directory: URL) -> Bool {
+        #if os(Linux)
+            let limit = 107
+        #else
+            let limit = 103
+        #endif
+        return (directory.path + "/.s.PGSQL.5432").utf8.count <= limit
+    }
+
+    /// The accounts and their passwords go to standard output for the person who started the demo, never to
+    /// the log.
+    static func printWelcome(_ setup: DemoSetup, url: String, dataDirectory postgres: EmbeddedPostgres) {
+        var text = "\nShinchoku demo is serving at \(url)\n"
+        text += "PostgreSQL data: \(postgres.dataDirectory.path) (kept for the next start)\n"
+        text += "Current period: \(setup.currentPeriod) (open for entry)\n\n"
+        text += "Demo accounts (new passwords at every start):\n"
+        let rows = setup.accounts.map { a in
+            [a.login, a.role.rawValue, a.department ?? "-", a.password]
+        }
+        let header = ["login", "role", "department", "password"]
+        let widths = (0..<4).map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+        for row in [header] + rows {
+            text +=
+                "  "
+                + row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") + "\n"
+        }
+        func password(_ login: String) -> String { setup.accounts.first { $0.login == login }?.password ?? "" }
+        text += "\nFor the walkthrough in docs/api.md:\n"
+        text += "  export SHINCHOKU=\(url)\n"
+        text += "  export CLERK_PASSWORD='\(password("ports"))' APPROVER_PASSWORD='\(password("planning"))'"
+        text += " ADMIN_PASSWORD='\(password("admin"))'\n\nStop with Ctrl-C.\n\n"
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// Runs blocking work (initdb, pg_ctl) on a thread of its own rather than on Swift's cooperative pool.
+private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+extension CalendarDate {
+    /// Today in Japan, where the prefecture's periods begin and end.
+    static var todayInJapan: CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Tokyo") ?? .current
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CalendarDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import Shinchoku
+
+/// Logging in and out, and who "I" am.
+struct SessionsController<Context: ShinchokuRequestContextProtocol>: Sendable {
+    let service: ShinchokuService
+
+    struct LoginBody: Decodable {
+        var login: String
+        var password: String
+    }
+
+    /// `POST /sessions`: needs no session.
+    func registerPublic(on api: some RouterMethods<Context>) {
+        api.post("sessions") { request, _ in
+            let body = try await request.decodeJSON(LoginBody.self)
+            let result = try await service.login(login: body.login, password: body.password)
+            return JSONResponse(result, status: .created)
+        }
+    }
+
+    func register(on api: some RouterMethods<Context>) {
+        api.delete("sessions/current") { _, context in
+            guard let token = context.sessionToken else { throw ServiceError.unauthenticated() }
+            try await service.logout(token: token)
+            return HTTPResponse.Status.noContent
+        }
+        api.get("me") { _, context in
+            guard let token = context.sessionToken else { throw ServiceError.unauthenticated() }
+            return JSONResponse(try await service.me(token: token))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LibPQ
+import TestSupport
+import Testing
+
+/// No libpq call runs on Swift's cooperative pool.
+///
+/// ThreadAudit is process-global and other suites run meanwhile, so the assertions hold whatever else
+/// runs: every recorded thread must be a dedicated connection thread, and none may be one of the
+/// cooperative threads this test's tasks ran on.
+@Suite(.serialized) struct ThreadAuditTests {
+    @Test func libpqRunsOnlyOnConnectionThreads() async throws {
+        try await TestDatabase.with(migrated: false, maxConnections: 4) { db in
+            let cooperative = Locked(Set<UInt>())
+            ThreadAudit.start()
+            let libpq: Set<UInt>
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<100 {
+                        group.addTask {
+                            cooperative.withLock { _ = $0.insert(ThreadAudit.currentThread) }
+                            let n = try await db.pool.withConnection { c in
+                                try c.one(Int.self, "SELECT \(i) + 1")
+                            }
+                            cooperative.withLock { _ = $0.insert(ThreadAudit.currentThread) }
+                            #expect(n == i + 1)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                // Opening and closing connections are libpq calls too.
+                let extra = ConnectionPool(configuration: db.configuration, options: .init(maxConnections: 2))
+                _ = try await extra.withConnection { c in try c.one(Int.self, "SELECT 1") }
+                await extra.close()
+                libpq = ThreadAudit.stop()
+            } catch {
+                ThreadAudit.stop()
+                throw error
+            }
+            let connectionThreads = ThreadAudit.connectionThreads
+            #expect(!libpq.isEmpty)
+            #expect(!cooperative.current.isEmpty)
+            #expect(libpq.isSubset(of: connectionThreads), "libpq ran on \(libpq.subtracting(connectionThreads))")
+            #expect(libpq.isDisjoint(with: cooperative.current))
+            #expect(cooperative.current.isDisjoint(with: connectionThreads))
+        }
+    }
+}
