@@ -27,6 +27,9 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible, Codable
         var digits = whole.drop(while: { $0 == "0" })
         if digits.isEmpty { digits = "0" }
         let isZero = digits == "0" && fraction.allSatisfy { $0 == "0" }
+        // Arithmetic goes through Decimal, which holds 38 digits exactly: refuse more rather than round
+        // (or trap on) an official figure.
+        guard (digits == "0" ? 0 : digits.count) + fraction.count <= ExactDecimal.maximumDigits else { return nil }
         self.text = (negative && !isZero ? "-" : "") + digits + (fraction.isEmpty ? "" : "." + fraction)
     }
 
@@ -39,6 +42,9 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible, Codable
         }
         self = exact
     }
+
+    /// The most digits (before and after the point together) a value may have: what `Decimal` holds exactly.
+    public static let maximumDigits = 38
 
     /// Digits after the decimal point.
     public var scale: Int {

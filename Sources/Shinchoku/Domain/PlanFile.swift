@@ -96,6 +96,7 @@ extension JSONDecoder {
     public static var shinchoku: JSONDecoder {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
+        d.dateDecodingStrategy = .iso8601
         return d
     }
 }
@@ -106,6 +107,8 @@ extension JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Timestamps as ISO 8601 strings (UTC), never seconds since 2001.
+        e.dateEncodingStrategy = .iso8601
         return e
     }
 }

@@ -186,6 +186,7 @@ enum Audit {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         return RawJSON(Array(try encoder.encode(value)))
     }
 }
