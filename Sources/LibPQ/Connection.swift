@@ -45,6 +45,8 @@ public final class Connection {
     private let handle: OpaquePointer
     /// The thread that opened the connection; every later call must come from it.
     let ownerThread: pthread_t
+    /// Set when the server announced a FATAL error (e.g. `pg_terminate_backend`); outlives `PQfinish`.
+    private let fatalNotice = FatalNoticeFlag()
 
     /// Opens a connection. Blocks: call only on a thread of your own.
     public static func connect(_ configuration: ConnectionConfiguration) throws -> Connection {
@@ -81,6 +83,19 @@ public final class Connection {
     private init(handle: OpaquePointer) {
         self.handle = handle
         self.ownerThread = pthread_self()
+        fatalNotice.previous = PQsetNoticeReceiver(
+            handle,
+            { arg, result in
+                guard let arg else { return }
+                let flag = Unmanaged<FatalNoticeFlag>.fromOpaque(arg).takeUnretainedValue()
+                if let result,
+                    let p = PQresultErrorField(result, Int32(UInt8(ascii: "V")))  // PG_DIAG_SEVERITY_NONLOCALIZED
+                {
+                    let severity = String(cString: p)
+                    if severity == "FATAL" || severity == "PANIC" { flag.raised = true }
+                }
+                flag.previous?(nil, result)  // libpq's default receiver ignores its argument
+            }, Unmanaged.passUnretained(fatalNotice).toOpaque())
     }
 
     deinit {
@@ -104,7 +119,9 @@ public final class Connection {
             for _ in 0..<2 where PQconsumeInput(handle) == 0 { return false }
             while let n = PQnotifies(handle) { PQfreemem(n) }
         }
-        return PQstatus(handle) == CONNECTION_OK
+        // A terminated backend sends its FATAL error before it closes the socket, and its pg_stat_activity
+        // row goes before the socket does: the close may not have arrived yet, but the error has.
+        return PQstatus(handle) == CONNECTION_OK && !fatalNotice.raised
     }
 
     /// Whether no transaction is open.
@@ -128,7 +145,8 @@ public final class Connection {
         // Values travel as C strings, which end at the first NUL: refuse rather than store a shortened value.
         if let i = bindings.firstIndex(where: { $0.text?.utf8.contains(0) == true }) {
             throw PostgresError(
-                kind: .client, message: "parameter $\(i + 1) contains a NUL character, which PostgreSQL text cannot hold",
+                kind: .client,
+                message: "parameter $\(i + 1) contains a NUL character, which PostgreSQL text cannot hold",
                 query: sql)
         }
         let result: OpaquePointer?
@@ -207,6 +225,13 @@ public final class Connection {
         }
         return value
     }
+}
+
+/// Whether a connection's server sent a FATAL error outside a query; written by libpq's notice receiver,
+/// which runs on the connection's own thread.
+private final class FatalNoticeFlag {
+    var raised = false
+    var previous: PQnoticeReceiver?
 }
 
 /// The rows of one statement. Owns its `PGresult` and clears it exactly once; read-only, so it may cross threads.

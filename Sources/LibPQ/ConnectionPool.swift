@@ -34,6 +34,9 @@ public actor ConnectionPool {
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Slot, any Error>
+        /// Fires `poolTimeout`; cancelled once the waiter is served, so that thousands of served waiters
+        /// do not leave thousands of sleeping tasks behind for `acquireTimeout`.
+        let timer: Task<Void, Never>
     }
 
     public nonisolated let configuration: ConnectionConfiguration
@@ -84,6 +87,7 @@ public actor ConnectionPool {
     public func close() async {
         closed = true
         for w in waiters {
+            w.timer.cancel()
             w.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the connection pool was closed"))
         }
         waiters.removeAll()
@@ -115,13 +119,14 @@ public actor ConnectionPool {
         let timeout = options.acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Slot, any Error>) in
-                waiters.append(Waiter(id: id, continuation: continuation))
-                Task { [weak self] in
+                let timer = Task { [weak self] in
                     try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
                     await self?.expire(id, error: PostgresError(
                         kind: .poolTimeout,
                         message: "no database connection became free within \(timeout) (pool of \(self?.options.maxConnections ?? 0))"))
                 }
+                waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
             }
         } onCancel: {
             Task { await self.expire(id, error: CancellationError()) }
@@ -131,6 +136,7 @@ public actor ConnectionPool {
     private func expire(_ id: UInt64, error: any Error) {
         guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
         let w = waiters.remove(at: i)
+        w.timer.cancel()
         w.continuation.resume(throwing: error)
     }
 
@@ -142,6 +148,7 @@ public actor ConnectionPool {
         }
         if !waiters.isEmpty {
             let w = waiters.removeFirst()
+            w.timer.cancel()
             w.continuation.resume(returning: slot)
         } else {
             idle.append(slot)

@@ -41,7 +41,7 @@ public struct Admin: AsyncParsableCommand {
     public static func run(_ arguments: [String], context: CommandContext) async -> AdminExitStatus {
         await CommandContext.$current.withValue(context) {
             do {
-                var command = try parseAsRoot(arguments)
+                var command = try parseAsRoot(SharedOptions.movedAfterSubcommand(arguments))
                 if var command = command as? AsyncParsableCommand {
                     try await command.run()
                 } else {

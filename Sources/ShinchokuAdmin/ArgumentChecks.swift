@@ -6,7 +6,8 @@ enum ArgumentCheck {
     static func period(_ text: String, _ what: String = "period") throws -> PeriodCode {
         guard let code = PeriodCode(text), text.count == 6 else {
             throw ValidationError(
-                "\"\(text)\" is not a \(what): write the fiscal year and the quarter, such as 2021Q1 (April–June 2021).")
+                "\"\(text)\" is not a \(what): write the fiscal year and the quarter, such as 2021Q1 (April–June 2021)."
+            )
         }
         return code
     }

@@ -25,7 +25,8 @@ extension Admin {
                     Examples:
                       shinchoku-admin audit log --as admin
                       shinchoku-admin audit log --entity figure --id 2021Q1/1-1.1 --as admin
-                      shinchoku-admin audit log --actor yamada --since 2021-07-01 --json --as admin
+                      shinchoku-admin audit log --actor yamada --since 2021-07-01 --json \\
+                          --as admin
                     """)
 
             @Option(help: "Only events about this kind of thing.")
@@ -34,7 +35,9 @@ extension Admin {
             @Option(help: "Only events about this one thing (with --entity): a login, 2021Q1, 1-1, 2021Q1/1-1.1.")
             var id: String?
 
-            @Option(help: ArgumentHelp("Only events by this login (bootstrap: the setup of the first admin).", valueName: "login"))
+            @Option(
+                help: ArgumentHelp(
+                    "Only events by this login (bootstrap: the setup of the first admin).", valueName: "login"))
             var actor: String?
 
             @Option(help: ArgumentHelp("Only events on or after this day (YYYY-MM-DD, in Japan).", valueName: "date"))
@@ -63,7 +66,8 @@ extension Admin {
                         if events.isEmpty { return "No audit events match." }
                         var table = TextTable("TIME", "ACTOR", "ACTION", "ENTITY", "ID", "REASON")
                         for e in events {
-                            table.add(Format.time(e.at), e.actor, e.action, e.entity.rawValue, e.entityID, e.reason ?? "")
+                            table.add(
+                                Format.time(e.at), e.actor, e.action, e.entity.rawValue, e.entityID, e.reason ?? "")
                         }
                         return table.render()
                     }

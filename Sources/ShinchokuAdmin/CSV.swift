@@ -80,7 +80,10 @@ enum CSV {
             case "\"":
                 guard field.isEmpty, !quotedField else {
                     throw SyntaxError(
-                        line: line, message: "a quote (\") appears inside an unquoted field; put the whole field in quotes and double the quote")
+                        line: line,
+                        message:
+                            "a quote (\") appears inside an unquoted field; put the whole field in quotes and double the quote"
+                    )
                 }
                 inQuotes = true
                 quotedField = true
@@ -95,7 +98,8 @@ enum CSV {
                 recordLine = line
             default:
                 if quotedField {
-                    throw SyntaxError(line: line, message: "text follows a closing quote; a quoted field ends at its quote")
+                    throw SyntaxError(
+                        line: line, message: "text follows a closing quote; a quoted field ends at its quote")
                 }
                 field.unicodeScalars.append(s)
             }

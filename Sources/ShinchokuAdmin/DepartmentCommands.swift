@@ -7,7 +7,8 @@ extension Admin {
             abstract: "List, create and rename departments.",
             discussion: """
                 Example:
-                  shinchoku-admin department create tourism --name "観光スポーツ文化部 観光政策課" --as admin
+                  shinchoku-admin department create tourism \\
+                      --name "観光スポーツ文化部 観光政策課" --as admin
                 """,
             subcommands: [List.self, Create.self, Rename.self])
 
@@ -42,7 +43,8 @@ extension Admin {
                     The code is 2–32 lower-case letters, digits or _, starting with a letter; it never changes.
 
                     Example:
-                      shinchoku-admin department create tourism --name "観光スポーツ文化部 観光政策課" --as admin
+                      shinchoku-admin department create tourism \\
+                          --name "観光スポーツ文化部 観光政策課" --as admin
                     """)
 
             @Argument(help: "The department's code, such as tourism.")
@@ -68,7 +70,8 @@ extension Admin {
                 abstract: "Rename a department; its code stays.",
                 discussion: """
                     Example:
-                      shinchoku-admin department rename ports --name "土木建築部 港湾課" --as admin
+                      shinchoku-admin department rename ports --name "土木建築部 港湾課" \\
+                          --as admin
                     """)
 
             @Argument(help: "The department's code.")
@@ -95,7 +98,8 @@ extension Admin {
             abstract: "Manage project ownership.",
             discussion: """
                 Example:
-                  shinchoku-admin project assign 1-2 --department ports --reason "組織改正" --as admin
+                  shinchoku-admin project assign 1-2 --department ports \\
+                      --reason "組織改正" --as admin
                 """,
             subcommands: [Assign.self])
 
@@ -107,7 +111,8 @@ extension Admin {
                     reason go into the audit log.
 
                     Example:
-                      shinchoku-admin project assign 1-2 --department ports --reason "組織改正" --as admin
+                      shinchoku-admin project assign 1-2 --department ports \\
+                          --reason "組織改正" --as admin
                     """)
 
             @Argument(help: "The project's plan number, such as 1-2.")

@@ -41,11 +41,11 @@ struct AdminError: Error, CustomStringConvertible {
     }
 
     static func noInput(_ path: String, _ reason: String? = nil) -> AdminError {
-        AdminError(status: .noInput, message: "Cannot read \(path)\(reason.map { ": \($0)" } ?? ".")")
+        AdminError(status: .noInput, message: "Cannot read \(path)\(reason.map { ": \($0)" } ?? "").")
     }
 
     static func cannotCreate(_ path: String, _ reason: String? = nil) -> AdminError {
-        AdminError(status: .cannotCreate, message: "Cannot write \(path)\(reason.map { ": \($0)" } ?? ".")")
+        AdminError(status: .cannotCreate, message: "Cannot write \(path)\(reason.map { ": \($0)" } ?? "").")
     }
 }
 

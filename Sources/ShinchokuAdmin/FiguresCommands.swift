@@ -24,17 +24,19 @@ extension Admin {
                       value      the figure; empty when there is none
                       status     reported (or empty), not_published (未公表) or not_available (－)
                       note       required without a value, and to explain a fall or a jump
-                      version    the figure's version to change, from 'figures export'; empty to overwrite a draft
-                      as_of      the date the value is as of (YYYY-MM-DD); empty for the period's last day
+                      version    the version to change, from 'figures export'; empty: a new figure
+                      as_of      the value's date (YYYY-MM-DD); empty: the period's last day
 
                     Every row goes through the same checks as a figure entered on screen, as the account \
                     given by --as (a clerk of the department that owns the indicators). If any row fails, \
                     nothing is saved and every bad row is listed with its line number. Saved figures are \
-                    drafts until the clerk submits them. Rows equal to the current figure change nothing.
+                    drafts until the clerk submits them. Rows equal to the current figure change nothing; \
+                    any other row for an existing figure needs its version.
 
                     Example:
                       shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --as yamada
-                      shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --dry-run --as yamada
+                      shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --dry-run \\
+                          --as yamada
                     """)
 
             @Argument(help: "The CSV file.")
@@ -61,9 +63,11 @@ extension Admin {
                     let s = try await run.service.importFigures(
                         period: code, rows: parsed.rows, dryRun: dryRun, as: run.actor)
                     try run.emit(s) {
-                        s.dryRun
-                            ? "Checked \(parsed.rows.count) rows for \(s.period): all can be imported (dry run: nothing was saved)."
-                            : "Imported \(parsed.rows.count) rows for \(s.period): \(s.saved) figures saved as drafts, \(s.unchanged) unchanged."
+                        let rows = Format.count(parsed.rows.count, "row")
+                        return s.dryRun
+                            ? "Checked \(rows) for \(s.period): all can be imported (dry run: nothing was saved)."
+                            : "Imported \(rows) for \(s.period): \(Format.count(s.saved, "figure")) saved, "
+                                + "\(s.unchanged) unchanged. Saved figures are drafts until the clerk submits them."
                     }
                 }
             }
@@ -102,7 +106,9 @@ extension Admin {
                     let figures = try await run.service.figures(
                         period: PeriodCode(period)!, project: project, department: department, as: run.actor)
                     try run.write(Data(("\u{FEFF}" + FigureCSV.export(figures)).utf8), to: out)
-                    if let out { run.context.standardError.line("Wrote \(figures.count) figures to \(out).") }
+                    if let out {
+                        run.context.standardError.line("Wrote \(Format.count(figures.count, "figure")) to \(out).")
+                    }
                 }
             }
         }
@@ -175,7 +181,8 @@ enum FigureCSV {
             throw AdminError.invalidData("\(path) is not a CSV file that can be read: line \(e.line): \(e.message).")
         }
         guard let header = records.first else {
-            throw AdminError.invalidData("\(path) is empty: it needs a header line (indicator,value,status,note) and rows.")
+            throw AdminError.invalidData(
+                "\(path) is empty: it needs a header line (indicator,value,status,note) and rows.")
         }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var problems: [String] = []
@@ -240,7 +247,9 @@ enum FigureCSV {
             errors.append(
                 RowError(
                     line: line, field: "status",
-                    message: "\"\(statusText)\" is not a status: write reported (or leave it empty), not_published or not_available"))
+                    message:
+                        "\"\(statusText)\" is not a status: write reported (or leave it empty), not_published or not_available"
+                ))
         }
 
         var value: ExactDecimal?
@@ -249,7 +258,8 @@ enum FigureCSV {
             value = number(valueText)
             if value == nil {
                 errors.append(
-                    RowError(line: line, field: "value", message: "\"\(valueText)\" is not a number, such as 12 or 4.5"))
+                    RowError(line: line, field: "value", message: "\"\(valueText)\" is not a number, such as 12 or 4.5")
+                )
             }
         }
 
@@ -259,7 +269,8 @@ enum FigureCSV {
             version = Int(versionText)
             if version == nil || version! < 1 {
                 errors.append(
-                    RowError(line: line, field: "version", message: "\"\(versionText)\" is not a version number such as 3"))
+                    RowError(
+                        line: line, field: "version", message: "\"\(versionText)\" is not a version number such as 3"))
             }
         }
 

@@ -24,6 +24,9 @@ enum Format {
         return c
     }
 
+    /// `1 row`, `2 rows`.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     /// A figure's value with its unit, or what stands in for a value: `1回`, `未公表`, `－`.
     static func figure(status: FigureStatus, value: ExactDecimal?, unit: String) -> String {
         switch status {

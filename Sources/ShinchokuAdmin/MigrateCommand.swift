@@ -13,7 +13,7 @@ extension Admin {
 
                 Examples:
                   shinchoku-admin migrate --dry-run
-                  shinchoku-admin migrate --database-url postgresql://shinchoku@db.example/shinchoku
+                  shinchoku-admin migrate --database-url postgresql://shinchoku@db/shinchoku
                 """)
 
         @Flag(help: "List the migrations that would run, and run none.")
@@ -124,7 +124,9 @@ extension Admin {
                         list.add("Departments", "\(counts.departments)")
                         list.add("Projects", "\(counts.projects)")
                         list.add("Indicators", "\(counts.indicators)")
-                        list.add("Users", "\(counts.users)\(hasAdmin == false ? " (no admin yet: user create --role admin)" : "")")
+                        list.add(
+                            "Users",
+                            "\(counts.users)\(hasAdmin == false ? " (no admin yet: user create --role admin)" : "")")
                         list.add("Periods", "\(counts.periods)")
                         list.add("Figures", "\(counts.figures)")
                     }

@@ -58,13 +58,13 @@ extension Admin {
             /// Where a plan file went wrong, as a path to the field.
             static func explain(_ error: DecodingError) -> String {
                 func path(_ keys: [any CodingKey]) -> String {
-                    let p = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                    let p = keys.map { $0.intValue.map { "[\($0)]" } ?? "." + snakeCase($0.stringValue) }.joined()
                     return p.hasPrefix(".") ? String(p.dropFirst()) : p
                 }
                 switch error {
                 case .keyNotFound(let key, let context):
                     let at = path(context.codingPath)
-                    return "\(at.isEmpty ? "" : at + ".")\(key.stringValue) is missing."
+                    return "\(at.isEmpty ? "" : at + ".")\(snakeCase(key.stringValue)) is missing."
                 case .typeMismatch(_, let context), .valueNotFound(_, let context):
                     return "\(path(context.codingPath)) has the wrong type."
                 case .dataCorrupted(let context):
@@ -73,6 +73,19 @@ extension Admin {
                 @unknown default:
                     return "it cannot be read."
                 }
+            }
+
+            /// The key as the file spells it: `planStartFiscalYear` is `plan_start_fiscal_year`.
+            static func snakeCase(_ key: String) -> String {
+                var s = ""
+                for c in key {
+                    if c.isUppercase {
+                        s += "_" + c.lowercased()
+                    } else {
+                        s.append(c)
+                    }
+                }
+                return s
             }
         }
 
@@ -137,7 +150,9 @@ extension Admin {
                     let shown = projects.map { p in
                         ShownProject(
                             project: p,
-                            indicators: p.indicators.map { ShownIndicator(indicator: $0, latestActual: latest[$0.code]) })
+                            indicators: p.indicators.map {
+                                ShownIndicator(indicator: $0, latestActual: latest[$0.code])
+                            })
                     }
                     if run.json {
                         try run.emit(shown) { "" }
@@ -162,8 +177,10 @@ extension Admin {
                 var table = TextTable("INDICATOR", "NAME", "BASELINE", "TARGET", "LATEST ACTUAL", "AS OF")
                 for s in shown.indicators {
                     let i = s.indicator
-                    let baseline = i.baseline.map { "\($0)\(i.unit) (\(i.baselineAsOf.map(\.description) ?? ""))" } ?? "-"
-                    let target = "\(i.target)\(i.unit)\(i.targetQualifier.map { " \($0.japanese)" } ?? "") (FY\(i.targetFiscalYear))"
+                    let baseline =
+                        i.baseline.map { "\($0)\(i.unit) (\(i.baselineAsOf.map(\.description) ?? ""))" } ?? "-"
+                    let target =
+                        "\(i.target)\(i.unit)\(i.targetQualifier.map { " \($0.japanese)" } ?? "") (FY\(i.targetFiscalYear))"
                     let actual = s.latestActual.map { a in
                         Format.figure(status: a.status, value: a.value, unit: i.actualUnit ?? i.unit)
                             + (a.state == .approved ? "" : " *")

@@ -12,8 +12,8 @@ extension Admin {
                 then marked). Without --out the report goes to standard output.
 
                 Examples:
-                  shinchoku-admin report --period 2021Q1 --format html --out report-2021Q1.html
-                  shinchoku-admin report --period 2021Q1 --format md --department ports --full-width
+                  shinchoku-admin report --period 2021Q1 --format html --out 2021Q1.html
+                  shinchoku-admin report --period 2021Q1 --department ports --full-width
                 """)
 
         /// `--format`.
@@ -47,7 +47,8 @@ extension Admin {
         func validate() throws {
             _ = try ArgumentCheck.period(period, "period for --period")
             if options.json, let format, format != .json {
-                throw ValidationError("--json asks for --format json; leave out one of --json and --format \(format.rawValue).")
+                throw ValidationError(
+                    "--json asks for --format json; leave out one of --json and --format \(format.rawValue).")
             }
         }
 
@@ -60,7 +61,9 @@ extension Admin {
                 let bytes = ShinchokuReports.Report.render(
                     data, options: ReportOptions(format: chosen, fullWidthDigits: fullWidth))
                 try run.write(bytes, to: out)
-                if let out { run.context.standardError.line("Wrote the \(chosen.rawValue) report as of \(period) to \(out).") }
+                if let out {
+                    run.context.standardError.line("Wrote the \(chosen.rawValue) report as of \(period) to \(out).")
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ struct SharedOptions: ParsableArguments {
     @Option(
         name: .customLong("as"),
         help: ArgumentHelp(
-            "The login of the admin acting; changes are audited under it. Default: $SHINCHOKU_ACTOR.",
+            "Act as this account: an admin for admin commands, a clerk for 'figures import'. Default: $SHINCHOKU_ACTOR.",
             valueName: "login"))
     var actingLogin: String?
 
@@ -27,6 +27,25 @@ struct SharedOptions: ParsableArguments {
     /// `--database-url`, then `DATABASE_URL`, then libpq's `PG*` variables.
     func configuration(_ context: CommandContext) -> ConnectionConfiguration {
         ConnectionConfiguration.resolve(databaseURL: databaseURL, environment: context.environment)
+    }
+
+    /// Moves shared options given before the subcommand (`--as admin period open 2021Q1`) after it, where
+    /// ArgumentParser looks for them: every leaf command has them, the groups in between do not.
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--as=") || first.hasPrefix("--database-url=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if (first == "--as" || first == "--database-url") && rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        return Array(rest) + leading
     }
 
     /// `--as`, then `SHINCHOKU_ACTOR`; without either, the local operator (may read, and set up an empty database).
@@ -56,15 +75,17 @@ struct Invocation {
         let context = CommandContext.current
         var logger = Logger(label: "shinchoku-admin")
         logger.logLevel = .warning
+        // One connection: a command makes its service calls one after another.
         let pool = ConnectionPool(
             configuration: options.configuration(context),
-            options: .init(maxConnections: 2, acquireTimeout: .seconds(30)), logger: logger)
+            options: .init(maxConnections: 1, acquireTimeout: .seconds(30)), logger: logger)
         let invocation = Invocation(
             options: options, context: context, pool: pool,
             service: ShinchokuService(pool: pool, logger: logger, bcryptCost: context.bcryptCost))
         do {
-            // Connect first, so that an unreachable database is reported with libpq's reason.
-            try await pool.withConnection { _ in }
+            // Connect first, so that an unreachable database is reported with libpq's reason. libpq would print
+            // the server's NOTICEs (such as "relation schema_migrations already exists, skipping") on stderr.
+            try await pool.withConnection { c in try c.execute("SET client_min_messages TO warning") }
             let value = try await body(invocation)
             await pool.close()
             return value

@@ -6,10 +6,14 @@ extension Admin {
         static let configuration = CommandConfiguration(
             abstract: "Manage accounts: create, list, disable, enable, change roles, reset passwords.",
             discussion: """
-                On an empty database, the first account is an admin created without --as:
+                On an empty database, the first account is an admin, created without --as.
+
+                Example:
                   shinchoku-admin user create --login admin --name "管理者" --role admin
                 """,
-            subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, SetRole.self, ResetPassword.self])
+            subcommands: [
+                Create.self, List.self, Show.self, Disable.self, Enable.self, SetRole.self, ResetPassword.self,
+            ])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -23,9 +27,11 @@ extension Admin {
 
                     Examples:
                       shinchoku-admin user create --login admin --name "管理者" --role admin
-                      shinchoku-admin user create --login yamada --name "山田 花子" --role clerk --department ports --as admin
-                      printf '%s\\n' "$PASSWORD" | shinchoku-admin user create --login sato --name "佐藤 一郎" \\
-                          --role approver --department planning --password-stdin --as admin
+                      shinchoku-admin user create --login yamada --name "山田 花子" \\
+                          --role clerk --department ports --as admin
+                      printf '%s\\n' "$PASSWORD" | shinchoku-admin user create --login sato \\
+                          --name "佐藤 一郎" --role approver --department planning \\
+                          --password-stdin --as admin
                     """)
 
             @Option(help: "The login: 2–64 lower-case letters, digits, _, . or -.")
@@ -34,7 +40,7 @@ extension Admin {
             @Option(help: "The name shown to others, such as 山田 花子.")
             var name: String
 
-            @Option(help: "clerk, approver or admin.")
+            @Option(help: "The account's role.")
             var role: RoleArgument
 
             @Option(help: "The department's code (a clerk's department, or planning for an approver).")
@@ -83,7 +89,9 @@ extension Admin {
                     try run.emit(users) {
                         var table = TextTable("LOGIN", "NAME", "ROLE", "DEPARTMENT", "STATE")
                         for u in users {
-                            table.add(u.login, u.displayName, u.role.rawValue, u.department ?? "-", u.disabled ? "disabled" : "enabled")
+                            table.add(
+                                u.login, u.displayName, u.role.rawValue, u.department ?? "-",
+                                u.disabled ? "disabled" : "enabled")
                         }
                         return table.render()
                     }
@@ -169,13 +177,14 @@ extension Admin {
                 abstract: "Change an account's role and department.",
                 discussion: """
                     Example:
-                      shinchoku-admin user set-role yamada --role clerk --department water --as admin
+                      shinchoku-admin user set-role yamada --role clerk --department water \\
+                          --as admin
                     """)
 
             @Argument(help: "The account's login.")
             var login: String
 
-            @Option(help: "clerk, approver or admin.")
+            @Option(help: "The account's role.")
             var role: RoleArgument
 
             @Option(help: "The department's code (required for a clerk).")
@@ -203,7 +212,8 @@ extension Admin {
 
                     Examples:
                       shinchoku-admin user reset-password yamada --as admin
-                      printf '%s\\n' "$PASSWORD" | shinchoku-admin user reset-password yamada --password-stdin --as admin
+                      printf '%s\\n' "$PASSWORD" | shinchoku-admin user reset-password yamada \\
+                          --password-stdin --as admin
                     """)
 
             @Argument(help: "The account's login.")

@@ -54,7 +54,7 @@ extension HTTPField.Name {
 /// Reads `Authorization: Bearer <token>` into the context, and refuses the request (401) without one.
 ///
 /// Whether the token names a live session is the service's decision, made in the same transaction as the work.
-struct BearerTokenMiddleware<Context: ShinchokuRequestContextProtocol>: RouterMiddleware {
+struct BearerTokenMiddleware<Context: SessionRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {

@@ -4,7 +4,7 @@ import Shinchoku
 
 /// Accounts, periods and the audit trail, over the same service calls as `shinchoku-admin`. The service decides
 /// who may do what (admins for all changes; approvers may also read the audit trail).
-struct AdminController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct AdminController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     struct CreateUserBody: Decodable {

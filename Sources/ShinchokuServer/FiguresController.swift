@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// Figures of a period: listing, entering, submitting, reviewing, history, bulk approval.
-struct FiguresController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct FiguresController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     /// `PUT …/figures/{indicator}`. `value` is a decimal string or null; a JSON number is refused (400) so that
@@ -114,7 +114,7 @@ struct FiguresController<Context: ShinchokuRequestContextProtocol>: Sendable {
 }
 
 /// The approver's list of submissions waiting for review, oldest first.
-struct ReviewQueueController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct ReviewQueueController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     func register(on api: some RouterMethods<Context>) {

@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and its schema is current).
-struct HealthController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct HealthController<Context: SessionRequestContext>: Sendable {
     let migrator: Migrator
 
     func register(on router: some RouterMethods<Context>) {

@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// Narratives of a period (進捗状況, 今後の動向等 per project): reading, writing, submitting, reviewing, history.
-struct NarrativesController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct NarrativesController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     /// `PUT …/narratives/{project}`: each text whole, or split into hard and soft measures.

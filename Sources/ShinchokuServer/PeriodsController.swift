@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// Reading reporting periods.
-struct PeriodsController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct PeriodsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     func register(on api: some RouterMethods<Context>) {

@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// The plan: departments, projects with their indicators, indicators.
-struct PlanController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct PlanController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     func register(on api: some RouterMethods<Context>) {

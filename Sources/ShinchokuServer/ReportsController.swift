@@ -4,7 +4,7 @@ import Shinchoku
 import ShinchokuReports
 
 /// `GET /reports/{period}`: the report of actual against target, in JSON, Markdown, HTML or CSV.
-struct ReportsController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct ReportsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     func register(on api: some RouterMethods<Context>) {

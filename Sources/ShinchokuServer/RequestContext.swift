@@ -2,13 +2,13 @@ import Foundation
 import Hummingbird
 import Shinchoku
 
-/// What a route of the API needs from its request context: the bearer token of the session, if any.
-public protocol ShinchokuRequestContextProtocol: RequestContext {
+/// What the API's controllers need from a request context: the bearer token of the session, if any.
+public protocol SessionRequestContext: RequestContext {
     /// The bearer token sent with the request, set by ``BearerTokenMiddleware``. Never logged.
     var sessionToken: String? { get set }
 }
 
-extension ShinchokuRequestContextProtocol {
+extension SessionRequestContext {
     /// Who is acting, for the service: the session of the bearer token. The service checks the token.
     var actor: ActorReference {
         get throws {
@@ -19,7 +19,7 @@ extension ShinchokuRequestContextProtocol {
 }
 
 /// The request context of Shinchoku's API.
-public struct ShinchokuRequestContext: ShinchokuRequestContextProtocol {
+public struct ShinchokuRequestContext: SessionRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var sessionToken: String?
 

@@ -87,12 +87,15 @@ struct DemoServer {
             let service = ShinchokuService(pool: pool, logger: logger)
             try await Migrator(pool: pool, migrations: Migration.bundled()).apply()
             let setup = try await service.prepareDemo(today: .todayInJapan)
+            let periodState = (try? await service.period(setup.currentPeriod, as: .local).state)?.rawValue ?? "unknown"
             let address = "http://\(configuration.host):\(configuration.port)"
             let app = try buildApplication(
                 configuration: configuration, service: service, logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? configuration.port
-                    Self.printWelcome(setup, url: "http://\(configuration.host):\(port)", dataDirectory: postgres)
+                    Self.printWelcome(
+                        setup, periodState: periodState, url: "http://\(configuration.host):\(port)",
+                        dataDirectory: postgres)
                 })
             logger.info("demo ready", metadata: ["address": "\(address)"])
             try await app.runService()
@@ -151,10 +154,12 @@ struct DemoServer {
 
     /// The accounts and their passwords go to standard output for the person who started the demo, never to
     /// the log.
-    static func printWelcome(_ setup: DemoSetup, url: String, dataDirectory postgres: EmbeddedPostgres) {
+    static func printWelcome(
+        _ setup: DemoSetup, periodState: String, url: String, dataDirectory postgres: EmbeddedPostgres
+    ) {
         var text = "\nShinchoku demo is serving at \(url)\n"
         text += "PostgreSQL data: \(postgres.dataDirectory.path) (kept for the next start)\n"
-        text += "Current period: \(setup.currentPeriod) (open for entry)\n\n"
+        text += "Current period: \(setup.currentPeriod) (\(periodState))\n\n"
         text += "Demo accounts (new passwords at every start):\n"
         let rows = setup.accounts.map { a in
             [a.login, a.role.rawValue, a.department ?? "-", a.password]
@@ -162,10 +167,10 @@ struct DemoServer {
         let header = ["login", "role", "department", "password"]
         let widths = (0..<4).map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         for row in [header] + rows {
-            text +=
-                "  "
-                + row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ") + "\n"
+            let cells = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            text += "  " + cells.joined(separator: "  ") + "\n"
         }
         func password(_ login: String) -> String { setup.accounts.first { $0.login == login }?.password ?? "" }
         text += "\nFor the walkthrough in docs/api.md:\n"

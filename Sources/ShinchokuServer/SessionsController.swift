@@ -3,7 +3,7 @@ import Hummingbird
 import Shinchoku
 
 /// Logging in and out, and who "I" am.
-struct SessionsController<Context: ShinchokuRequestContextProtocol>: Sendable {
+struct SessionsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
     struct LoginBody: Decodable {

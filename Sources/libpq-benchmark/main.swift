@@ -1,14 +1,17 @@
 // Measures what the dedicated-thread design costs against a plain libpq loop.
 //
-//   swift run -c release libpq-benchmark [queries]
+//   swift run -c release libpq-benchmark [queries] [rounds]
 //
-// Starts a throwaway cluster under /tmp, runs `SELECT 1` in four set-ups, prints µs per query and peak RSS,
-// and stops the cluster.
+// Starts a throwaway cluster under /tmp, runs `SELECT 1` in each set-up once per round (interleaved, so that
+// noise from other processes spreads evenly), prints the median and best µs per query and the peak RSS, and
+// stops the cluster.
 import EmbeddedPostgres
 import Foundation
 import LibPQ
 
-let queries = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let queries = arguments.first ?? 20_000
+let rounds = arguments.dropFirst().first ?? 3
 let warmUp = max(queries / 10, 100)
 
 /// Runs `body` on a thread of its own (libpq blocks) and returns its result to async code.
@@ -20,28 +23,31 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async 
     }
 }
 
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// Seconds taken by `body`.
 func seconds(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    return (ContinuousClock.now - start).seconds
 }
 
-/// The process's peak resident set size, from /proc/self/status (VmHWM).
-func peakRSS() -> String {
+/// A line of /proc/self/status, such as VmHWM (peak resident set size) or VmRSS.
+func procStatus(_ key: String) -> String {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") })
     else { return "unknown" }
-    return line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces)
+    return line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces)
 }
 
-func report(_ label: String, _ seconds: Double, _ count: Int) -> Double {
-    let micros = seconds * 1_000_000 / Double(count)
-    print(
-        label.padding(toLength: 58, withPad: " ", startingAt: 0)
-            + String(format: "%8.1f µs/query  (%.2f s)", micros, seconds))
-    return micros
+/// One set-up: what it is, and µs per query in each round.
+struct Measurement {
+    let label: String
+    var micros: [Double] = []
+    var median: Double { micros.sorted()[micros.count / 2] }
+    var best: Double { micros.min()! }
 }
 
 let dataDirectory = URL(fileURLWithPath: "/tmp/sk-bench-\(getpid())")
@@ -49,55 +55,62 @@ try? FileManager.default.removeItem(at: dataDirectory)
 let cluster = EmbeddedPostgres(dataDirectory: dataDirectory, port: 5432)
 print("starting PostgreSQL in \(dataDirectory.path)…")
 try cluster.start(fastButUnsafe: true)
-defer {
-    try? cluster.stop()
+
+/// Stops the cluster and removes its folder.
+func stopCluster() {
+    print("stopping PostgreSQL…")
+    do { try cluster.stop() } catch { print("could not stop PostgreSQL: \(error)") }
     try? FileManager.default.removeItem(at: dataDirectory)
 }
+
 let configuration = ConnectionConfiguration(
     parameters: cluster.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+let tasks = 8
+let perTask = queries / tasks
 
 do {
     let version = try await onOwnThread { try Connection.connect(configuration).serverVersion }
-    print("server \(version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(queries) × SELECT 1\n")
-
-    // (a) One connection in a loop on a plain thread: libpq with nothing of ours in between.
-    let raw = try await onOwnThread { () throws -> Double in
-        let c = try Connection.connect(configuration)
-        for _ in 0..<warmUp { try c.query("SELECT 1") }
-        let start = ContinuousClock.now
-        for _ in 0..<queries { try c.query("SELECT 1") }
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-    let a = report("(a) Connection loop on a plain thread", raw, queries)
+    print(
+        "server \(version), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+            + "\(queries) × SELECT 1 per set-up, \(rounds) rounds\n")
 
     let pool = ConnectionPool(configuration: configuration, options: .init(maxConnections: 4))
-
-    // (b) One hop onto the connection's thread per query, awaited one after another.
     for _ in 0..<warmUp { try await pool.withConnection { _ = try $0.query("SELECT 1") } }
-    let b = report(
-        "(b) pool.withConnection per query, sequential",
-        try await seconds { for _ in 0..<queries { try await pool.withConnection { _ = try $0.query("SELECT 1") } } },
-        queries)
 
-    // The hop alone, with no query in it.
-    let hop = report(
-        "    pool.withConnection with an empty body (hop only)",
-        try await seconds { for _ in 0..<queries { try await pool.withConnection { _ in } } }, queries)
+    var raw = Measurement(label: "(a) Connection loop on a plain thread (raw libpq)")
+    var perQuery = Measurement(label: "(b) await pool.withConnection per query, sequential")
+    var hop = Measurement(label: "    await pool.withConnection, empty body (hop only)")
+    var oneHop = Measurement(label: "(c) all queries inside one withConnection")
+    var concurrent = Measurement(label: "(d) \(tasks) tasks × \(perTask) over a pool of 4 (wall clock)")
 
-    // (c) Every query inside a single hop.
-    let c = report(
-        "(c) \(queries) queries inside one withConnection",
-        try await seconds {
+    for _ in 0..<rounds {
+        // (a) One connection in a loop on a plain thread: libpq with nothing of ours in between.
+        let a = try await onOwnThread { () throws -> Double in
+            let c = try Connection.connect(configuration)
+            for _ in 0..<warmUp { try c.query("SELECT 1") }
+            let start = ContinuousClock.now
+            for _ in 0..<queries { try c.query("SELECT 1") }
+            return (ContinuousClock.now - start).seconds
+        }
+        raw.micros.append(a * 1e6 / Double(queries))
+
+        // (b) One hop onto the connection's thread per query, awaited one after another.
+        let b = try await seconds {
+            for _ in 0..<queries { try await pool.withConnection { _ = try $0.query("SELECT 1") } }
+        }
+        perQuery.micros.append(b * 1e6 / Double(queries))
+
+        let h = try await seconds { for _ in 0..<queries { try await pool.withConnection { _ in } } }
+        hop.micros.append(h * 1e6 / Double(queries))
+
+        // (c) Every query inside a single hop.
+        let c = try await seconds {
             try await pool.withConnection { c in for _ in 0..<queries { try c.query("SELECT 1") } }
-        }, queries)
+        }
+        oneHop.micros.append(c * 1e6 / Double(queries))
 
-    // (d) 8 tasks sharing a pool of 4.
-    let tasks = 8
-    let perTask = queries / tasks
-    let d = report(
-        "(d) \(tasks) tasks × \(perTask) over a pool of 4 (wall clock)",
-        try await seconds {
+        // (d) More tasks than connections: half of them queue for a connection each time.
+        let d = try await seconds {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<tasks {
                     group.addTask {
@@ -106,18 +119,28 @@ do {
                 }
                 try await group.waitForAll()
             }
-        }, perTask * tasks)
+        }
+        concurrent.micros.append(d * 1e6 / Double(perTask * tasks))
+    }
     await pool.close()
 
+    print("set-up".padding(toLength: 62, withPad: " ", startingAt: 0) + "   median     best  (µs/query)")
+    for m in [raw, perQuery, hop, oneHop, concurrent] {
+        print(
+            m.label.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: "%9.1f%9.1f", m.median, m.best))
+    }
     print("")
-    print(String(format: "overhead of (b) over (a): %+.1f µs/query (%+.0f%%)", b - a, (b - a) / a * 100))
-    print(String(format: "overhead of (c) over (a): %+.1f µs/query", c - a))
-    print(String(format: "hop alone: %.1f µs; (d) throughput: %.0f queries/s", hop, 1_000_000 / d))
-    print("peak RSS (VmHWM): \(peakRSS())")
+    let overhead = perQuery.median - raw.median
+    print(
+        String(
+            format: "overhead of (b) over (a): %+.1f µs/query (%+.0f%%), best vs best %+.1f µs", overhead,
+            overhead / raw.median * 100, perQuery.best - raw.best))
+    print(String(format: "overhead of (c) over (a): %+.1f µs/query", oneHop.median - raw.median))
+    print(String(format: "(d) throughput: %.0f queries/s", 1e6 / concurrent.median))
+    print("peak RSS (VmHWM): \(procStatus("VmHWM")), now (VmRSS): \(procStatus("VmRSS"))")
 } catch {
     print("benchmark failed: \(error)")
-    try? cluster.stop()
-    try? FileManager.default.removeItem(at: dataDirectory)
+    stopCluster()
     exit(1)
 }
-print("stopping PostgreSQL…")
+stopCluster()

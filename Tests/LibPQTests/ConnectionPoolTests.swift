@@ -8,7 +8,8 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func manyTasksShareFourConnectionsWithoutDeadlock() async throws {
         try await TestDatabase.with(migrated: false, maxConnections: 4) { db in
-            try await db.run("CREATE TABLE hits (id serial PRIMARY KEY, task integer NOT NULL, backend integer NOT NULL)")
+            try await db.run(
+                "CREATE TABLE hits (id serial PRIMARY KEY, task integer NOT NULL, backend integer NOT NULL)")
             let done = Locked(false)
             try await withAdminPool { admin in
                 let name = db.name

@@ -45,17 +45,14 @@ import Testing
                 let pid = try c.one(Int32.self, "SELECT pg_backend_pid()")
                 let before = c.isHealthy
                 // A second connection on the same dedicated thread kills the first one's backend.
-                let killer: Connection
-                do { killer = try Connection.connect(config) } catch let e as PostgresError { print("DEBUG killer connect: \(e.debugDescription)"); throw e }
+                let killer = try Connection.connect(config)
                 _ = try killer.query("SELECT pg_terminate_backend(\(pid))")
                 for _ in 0..<1000 {
                     let n = try killer.one(Int.self, "SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid)")
                     if n == 0 { break }
                     usleep(5_000)
                 }
-                let h = c.isHealthy
-                print("DEBUG after kill healthy=\(h) idle=\(c.isIdle)")
-                return (before, h, pid)
+                return (before, c.isHealthy, pid)
             }
             #expect(before)
             #expect(!after)

@@ -82,7 +82,9 @@ import Testing
                 ("no such column name", { try $0.query("SELECT 1 AS a").first!.decode(Int.self, column: "b") }),
             ]
             for (name, body) in cases {
-                let e = await postgresError { try await db.pool.withConnection { c in String(describing: try body(c)) } }
+                let e = await postgresError {
+                    try await db.pool.withConnection { c in String(describing: try body(c)) }
+                }
                 #expect(e?.kind == .decoding, "\(name)")
             }
         }
@@ -101,10 +103,15 @@ import Testing
         }
     }
 
-    @Test func hugeNumericsStillDecodeAsExactDecimal() async throws {
+    @Test func numericsBeyondThirtyEightDigitsAreRefusedNotRounded() async throws {
         try await TestDatabase.with(migrated: false) { db in
-            let big = try await db.scalar(ExactDecimal.self, "SELECT ('1' || repeat('0', 200) || '.5')::numeric")
-            #expect(big.text == "1" + String(repeating: "0", count: 200) + ".5")
+            let huge: SQLQuery = "SELECT ('1' || repeat('0', 200) || '.5')::numeric AS n"
+            let text = try await db.scalar(String.self, huge)
+            #expect(text == "1" + String(repeating: "0", count: 200) + ".5")
+            let e = await postgresError { try await db.scalar(ExactDecimal.self, huge) }
+            #expect(e?.kind == .decoding)
+            let widest = String(repeating: "9", count: 30) + "." + String(repeating: "9", count: 8)
+            #expect(try await db.scalar(ExactDecimal.self, "SELECT \(widest)::numeric").text == widest)
         }
     }
 }

@@ -108,7 +108,8 @@ import Testing
                 let r = try await roundTrip(v, "timestamptz", in: db)
                 #expect(micros(r.selected) == micros(v) && micros(r.stored) == micros(v), "\(seconds)")
             }
-            let text = try await db.scalar(String.self, "SELECT \(Date(timeIntervalSince1970: 1_722_427_496.123456))::text")
+            let text = try await db.scalar(
+                String.self, "SELECT \(Date(timeIntervalSince1970: 1_722_427_496.123456))::text")
             #expect(text == "2024-07-31 12:04:56.123456+00")
             // A timestamp without time zone is taken as UTC.
             let naive = try await db.scalar(Date.self, "SELECT '2024-07-31 12:04:56.5'::timestamp")
@@ -151,7 +152,9 @@ import Testing
     }
 
     @Test func calendarDates() async throws {
-        let dates = [(2024, 2, 29), (2000, 2, 29), (2000, 1, 1), (1999, 12, 31), (1900, 2, 28), (1, 1, 1), (9999, 12, 31)]
+        let dates = [
+            (2024, 2, 29), (2000, 2, 29), (2000, 1, 1), (1999, 12, 31), (1900, 2, 28), (1, 1, 1), (9999, 12, 31),
+        ]
         try await TestDatabase.with(migrated: false) { db in
             for (y, m, d) in dates {
                 let v = try #require(CalendarDate(year: y, month: m, day: d))
@@ -159,7 +162,8 @@ import Testing
                 #expect(r.selected == v && r.stored == v, "\(v)")
             }
             #expect(CalendarDate(year: 1900, month: 2, day: 29) == nil)
-            let nextYear = try await db.scalar(CalendarDate.self, "SELECT \(CalendarDate(year: 2000, month: 2, day: 29)!) + 366")
+            let nextYear = try await db.scalar(
+                CalendarDate.self, "SELECT \(CalendarDate(year: 2000, month: 2, day: 29)!) + 366")
             #expect(nextYear == CalendarDate(year: 2001, month: 3, day: 1))
         }
     }

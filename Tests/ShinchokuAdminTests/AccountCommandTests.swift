@@ -12,7 +12,8 @@ import Testing
             let r = await CLI.ok(db, ["user", "list", "--as", "admin"])
             try Golden.check(r.stdout, "user-list.txt")
 
-            let json = try #require(try await CLI.ok(db, ["user", "list", "--json", "--as", "admin"]).json() as? [[String: Any]])
+            let json = try #require(
+                try await CLI.ok(db, ["user", "list", "--json", "--as", "admin"]).json() as? [[String: Any]])
             #expect(json.count == 17)
             let admin = try #require(json.first { $0["login"] as? String == "admin" })
             #expect(admin["display_name"] as? String == "管理者" && admin["role"] as? String == "admin")
@@ -29,7 +30,8 @@ import Testing
             let created = await CLI.ok(
                 db,
                 [
-                    "user", "create", "--login", "yamada", "--name", "山田 花子", "--role", "clerk", "--department", "ports",
+                    "user", "create", "--login", "yamada", "--name", "山田 花子", "--role", "clerk", "--department",
+                    "ports",
                     "--as", "admin",
                 ])
             #expect(created.stdout.hasPrefix("Created the clerk account yamada (山田 花子, ports).\nPassword"))
@@ -37,7 +39,8 @@ import Testing
             let fromStdin = await CLI.ok(
                 db,
                 [
-                    "user", "create", "--login", "sato", "--name", "佐藤", "--role", "approver", "--department", "planning",
+                    "user", "create", "--login", "sato", "--name", "佐藤", "--role", "approver", "--department",
+                    "planning",
                     "--password-stdin", "--as", "admin", "--json",
                 ], stdin: ["correct horse battery staple"])
             let json = try #require(try fromStdin.json() as? [String: Any])
@@ -53,7 +56,8 @@ import Testing
             #expect(disabled.status == .failure && disabled.stderr.contains("already disabled"))
             #expect(await CLI.ok(db, ["user", "enable", "yamada", "--as", "admin"]).stdout.contains("Enabled"))
 
-            let moved = await CLI.ok(db, ["user", "set-role", "yamada", "--role", "clerk", "--department", "water", "--as", "admin"])
+            let moved = await CLI.ok(
+                db, ["user", "set-role", "yamada", "--role", "clerk", "--department", "water", "--as", "admin"])
             #expect(moved.stdout == "yamada is now clerk in water.\n")
 
             let reset = await CLI.ok(db, ["user", "reset-password", "yamada", "--as", "admin", "--json"])

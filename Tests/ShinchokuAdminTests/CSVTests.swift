@@ -56,7 +56,9 @@ import Testing
         #expect(row.line == 3 && row.indicator == "1-1.1")
         #expect(row.input == FigureInput(value: nil, status: .notPublished, note: "統計未公表", version: 2))
 
-        guard case .failure(let bad) = FigureCSV.row(7, ["indicator": "", "value": "x", "status": "done", "as_of": "2021/7/31"])
+        guard
+            case .failure(let bad) = FigureCSV.row(
+                7, ["indicator": "", "value": "x", "status": "done", "as_of": "2021/7/31"])
         else {
             Issue.record("a bad row was accepted")
             return

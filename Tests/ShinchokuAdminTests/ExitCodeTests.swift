@@ -45,7 +45,8 @@ import Testing
     }
 
     @Test func sixtyNineWhenTheDatabaseCannotBeReached() async {
-        let r = await CLI.run(nil, ["status", "--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"])
+        let r = await CLI.run(
+            nil, ["status", "--database-url", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"])
         #expect(r.status.rawValue == 69, "\(r)")
         #expect(r.stderr.hasPrefix("Error: The database is unavailable ("), "\(r)")
         #expect(r.stderr.hasSuffix("check --database-url, DATABASE_URL or the PG* variables.\n"))

@@ -59,3 +59,19 @@ import Testing
         #expect(open.options.actingLogin == "admin" && open.options.json && open.period == "2021Q1")
     }
 }
+
+@Suite struct SharedOptionPlacementTests {
+    @Test func optionsBeforeTheSubcommandMoveAfterIt() throws {
+        #expect(
+            SharedOptions.movedAfterSubcommand(["--as", "admin", "--json", "period", "open", "2021Q1"])
+                == ["period", "open", "2021Q1", "--as", "admin", "--json"])
+        #expect(
+            SharedOptions.movedAfterSubcommand(["--database-url=x", "status"]) == ["status", "--database-url=x"])
+        #expect(
+            SharedOptions.movedAfterSubcommand(["period", "open", "--as", "a"]) == ["period", "open", "--as", "a"])
+        #expect(SharedOptions.movedAfterSubcommand(["--as"]) == ["--as"])
+        let parsed = try Admin.parseAsRoot(
+            SharedOptions.movedAfterSubcommand(["--as", "admin", "period", "lock", "2021Q1"]))
+        #expect((parsed as? Admin.Period.Lock)?.options.actingLogin == "admin")
+    }
+}

@@ -22,7 +22,8 @@ import Testing
         try await TestDatabase.with { db in
             try await Fixtures.standard(db)
             let created = await CLI.ok(db, ["period", "create", "2021Q3", "--due", "2021-10-31", "--as", "admin"])
-            #expect(created.stdout == "Created the period 2021Q3 (2021-10-01 to 2021-12-31, due 2021-10-31), planned.\n")
+            #expect(
+                created.stdout == "Created the period 2021Q3 (2021-10-01 to 2021-12-31, due 2021-10-31), planned.\n")
             #expect(await CLI.ok(db, ["period", "open", "2021Q3", "--as", "admin"]).stdout.hasPrefix("Opened 2021Q3"))
             #expect(await CLI.ok(db, ["period", "close", "2021Q3", "--as", "admin"]).stdout == "Closed 2021Q3.\n")
             let today = Self.today()
@@ -39,7 +40,8 @@ import Testing
             let reopened = await CLI.ok(db, ["period", "reopen", "2021Q3", "--reason", "数値訂正", "--as", "admin"])
             #expect(reopened.stdout == "Reopened 2021Q3.\n")
 
-            let log = await CLI.ok(db, ["audit", "log", "--entity", "period", "--id", "2021Q3", "--as", "admin", "--json"])
+            let log = await CLI.ok(
+                db, ["audit", "log", "--entity", "period", "--id", "2021Q3", "--as", "admin", "--json"])
             let events = try #require(try log.json() as? [[String: Any]])
             #expect(
                 events.map { $0["action"] as? String } == [
@@ -51,16 +53,22 @@ import Testing
 
     @Test func badPeriodsAndDatesAreUsageErrorsAClerkUnderstands() async throws {
         let cases: [([String], String)] = [
-            (["period", "open", "2021Q5"], "\"2021Q5\" is not a period: write the fiscal year and the quarter, such as 2021Q1"),
+            (
+                ["period", "open", "2021Q5"],
+                "\"2021Q5\" is not a period: write the fiscal year and the quarter, such as 2021Q1"
+            ),
             (["period", "create", "21Q1"], "is not a period"),
             (["period", "create", "2021Q1", "--due", "2021-02-30"], "--due \"2021-02-30\" is not a date"),
-            (["period", "extend", "2021Q1", "--department", "ports", "--until", "31/7/2021", "--reason", "x"], "is not a date"),
+            (
+                ["period", "extend", "2021Q1", "--department", "ports", "--until", "31/7/2021", "--reason", "x"],
+                "is not a date"
+            ),
             (["period", "reopen", "2021Q1", "--reason", " "], "--reason must not be empty"),
             (["period", "reopen", "2021Q1"], "Missing expected argument '--reason <reason>'"),
             (["report", "--period", "2021-Q1"], "is not a period"),
             (["audit", "log", "--since", "yesterday"], "--since \"yesterday\" is not a date"),
             (["user", "create", "--login", "x", "--name", "x", "--role", "boss"], "--role"),
-            (["nonsense"], "Unexpected argument 'nonsense'"),
+            (["period", "open", "2021Q1", "extra"], "Unexpected argument 'extra'"),
         ]
         for (arguments, message) in cases {
             // No database: these fail before connecting.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Shinchoku
+import ShinchokuServer
 import TestSupport
 import Testing
 
@@ -235,6 +236,40 @@ struct ErrorTests {
                 }
             }
             #expect(try await world.snapshot() == snapshot)
+        }
+    }
+}
+
+@Suite("Every route")
+struct EveryRouteTests {
+    @Test("every route of the router answers with JSON or a problem, never a 500")
+    func everyRoute() async throws {
+        try await withAPI(passwords: [Fixtures.admin]) { api, world in
+            let router = try buildRouter(service: world.service)
+            let admin = try await api.login(Fixtures.admin)
+            let samples = [
+                "{period}": "2021Q1", "{indicator}": "1-1.1", "{project}": "1-1", "{code}": "1-1",
+                "{login}": Fixtures.clerk("water"),
+            ]
+            // Logging out ends the admin's session, so it goes last.
+            let all = router.routes.map { ($0.method, $0.path.description) }.sorted { $0.1 < $1.1 }
+            let isLogout = { (route: (HTTPRequest.Method, String)) in route.1 == "/api/v1/sessions/current" }
+            let routes = all.filter { !isLogout($0) } + all.filter(isLogout)
+            #expect(routes.count > 40)
+            for (method, template) in routes {
+                var uri = template
+                for (parameter, value) in samples { uri = uri.replacingOccurrences(of: parameter, with: value) }
+                for body: String? in [nil, "{}"] {
+                    let reply = try await api.call(method, uri, token: admin, json: body)
+                    #expect(reply.status.code < 500, "\(method) \(uri) \(body ?? "-"): \(reply.text)")
+                    if reply.status.code >= 400 {
+                        #expect(reply.contentType == "application/problem+json", "\(method) \(uri)")
+                        #expect(reply.code != nil, "\(method) \(uri)")
+                    } else if reply.status != .noContent {
+                        #expect(reply.contentType?.isEmpty == false, "\(method) \(uri)")
+                    }
+                }
+            }
         }
     }
 }

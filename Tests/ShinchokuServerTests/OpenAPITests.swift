@@ -24,8 +24,8 @@ enum OpenAPIPaths {
                 path = nil
                 continue
             }
-            guard inPaths, trimmed.hasSuffix(":") else { continue }
-            let key = String(trimmed.dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            guard inPaths, let colon = trimmed.firstIndex(of: ":") else { continue }
+            let key = String(trimmed[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
             if indent == 2 {
                 path = key.hasPrefix("/") ? key : nil
             } else if indent == 4, let path, methods.contains(key) {

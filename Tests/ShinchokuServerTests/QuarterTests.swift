@@ -202,3 +202,40 @@ struct QuarterTests {
         }
     }
 }
+
+@Suite("Reopening")
+struct ReopenTests {
+    @Test("an approved figure reopened with a reason can be corrected; reports keep the approved value meanwhile")
+    func reopen() async throws {
+        let clerk = Fixtures.clerk("ports")
+        try await withAPI(passwords: [clerk, Fixtures.approver]) { api, _ in
+            let c = try await api.login(clerk)
+            let a = try await api.login(Fixtures.approver)
+            let uri = QuarterTests.figure
+            var r = try await api.call(.put, uri, token: c, json: #"{"value": "8"}"#)
+            r = try await api.call(
+                .post, uri + "/submit", token: c, json: #"{"version": \#(r["version"] as? Int ?? 0)}"#)
+            r = try await api.call(
+                .post, uri + "/approve", token: a, json: #"{"version": \#(r["version"] as? Int ?? 0)}"#)
+            #expect(r["state"] as? String == "approved")
+
+            let missingReason = try await api.call(
+                .post, uri + "/reopen", token: a, json: #"{"version": \#(r["version"] as? Int ?? 0), "reason": ""}"#)
+            expectProblem(missingReason, .unprocessableContent, "invalid")
+
+            r = try await api.call(
+                .post, uri + "/reopen", token: a,
+                json: #"{"version": \#(r["version"] as? Int ?? 0), "reason": "出典の訂正があった"}"#)
+            #expect(r.status == .ok, "\(r.text)")
+            #expect(r["state"] as? String == "returned")
+            r = try await api.call(
+                .put, uri, token: c, json: #"{"value": "9", "note": "出典訂正", "version": \#(r["version"] as? Int ?? 0)}"#)
+            #expect(r["changed_since_approval"] as? Bool == true)
+            #expect(r["approved_value"] as? String == "8")
+
+            let report = try await api.call(.get, "/api/v1/reports/2021Q1?format=csv&project=1-1", token: c)
+            #expect(report.status == .ok)
+            #expect(report.text.contains("8"))
+        }
+    }
+}

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -63,9 +63,10 @@ import TestSupport
             #expect(project.map(\.action) == ["project.assign"])
             #expect(project[0].before?["department"]?.string == "ports")
 
-            #expect(try await service.auditTrail(actor: "admin", as: admin).map(\.action) == [
-                "user.create", "period.create", "project.assign",
-            ])
+            #expect(
+                try await service.auditTrail(actor: "admin", as: admin).map(\.action) == [
+                    "user.create", "period.create", "project.assign",
+                ])
             #expect(try await service.auditTrail(actor: "bootstrap", as: admin).map(\.action) == ["plan.import"])
             #expect(try await service.auditTrail(actor: "nobody", as: admin).isEmpty)
 

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -105,7 +105,9 @@ import TestSupport
         try await TestDatabase.with { db in
             try await Fixtures.standard(db)
             try await approvedInQ4(db, "1-2.1", "4.0")
-            try await W.expectRejected(db, .invalid, field: "note", saying: "fell below the approved figure of 2020Q4 (4.0)") {
+            try await W.expectRejected(
+                db, .invalid, field: "note", saying: "fell below the approved figure of 2020Q4 (4.0)"
+            ) {
                 try await save(db, "1-2.1", "3.5")
             }
             let explained = try await save(db, "1-2.1", "3.5", note: "区間の測量により延長を訂正")
@@ -155,7 +157,8 @@ import TestSupport
             try await W.expectRejected(db, .invalid, field: "as_of") {
                 try await save(db, "1-1.1", "1", asOf: CalendarDate("2021-10-01"))
             }
-            #expect(try await save(db, "1-1.1", "1", asOf: CalendarDate("2021-09-30")).asOf == CalendarDate("2021-09-30"))
+            #expect(
+                try await save(db, "1-1.1", "1", asOf: CalendarDate("2021-09-30")).asOf == CalendarDate("2021-09-30"))
         }
     }
 
@@ -203,7 +206,8 @@ import TestSupport
             let same = try await save(db, "1-1.1", "2", version: changed.version)
             #expect(same.version == changed.version + 1 && same.value?.text == "2")
 
-            let sent = try await s.submitFigure(period: W.q1, indicator: "1-1.1", version: same.version, as: W.clerk("ports"))
+            let sent = try await s.submitFigure(
+                period: W.q1, indicator: "1-1.1", version: same.version, as: W.clerk("ports"))
             try await W.expectRejected(db, .conflict, saying: "submitted figures are locked until reviewed") {
                 try await save(db, "1-1.1", "3", version: sent.version)
             }
@@ -211,12 +215,14 @@ import TestSupport
                 try await s.submitFigure(period: W.q1, indicator: "1-1.1", version: sent.version, as: W.clerk("ports"))
             }
             try await W.expectRejected(db, .conflict, saying: "Only approved figures can be reopened") {
-                try await s.reopenFigure(period: W.q1, indicator: "1-1.1", version: sent.version, reason: "x", as: W.approver)
+                try await s.reopenFigure(
+                    period: W.q1, indicator: "1-1.1", version: sent.version, reason: "x", as: W.approver)
             }
             try await W.expectRejected(db, .conflict, saying: "changed since you loaded it") {
                 try await s.approveFigure(period: W.q1, indicator: "1-1.1", version: same.version, as: W.approver)
             }
-            let approved = try await s.approveFigure(period: W.q1, indicator: "1-1.1", version: sent.version, as: W.approver)
+            let approved = try await s.approveFigure(
+                period: W.q1, indicator: "1-1.1", version: sent.version, as: W.approver)
             try await W.expectRejected(db, .conflict, saying: "approved figures change only through reopen") {
                 try await save(db, "1-1.1", "3", version: approved.version)
             }
@@ -239,14 +245,17 @@ import TestSupport
                     (
                         i.code,
                         IndicatorRef(
-                            id: n, code: i.code, name: i.name, kind: i.kind, valueType: i.valueType, decimals: i.decimals,
-                            owner: ProjectOwner(projectID: 0, projectCode: p.code, departmentID: 0, departmentCode: p.department))
+                            id: n, code: i.code, name: i.name, kind: i.kind, valueType: i.valueType,
+                            decimals: i.decimals,
+                            owner: ProjectOwner(
+                                projectID: 0, projectCode: p.code, departmentID: 0, departmentCode: p.department))
                     )
                 }
             })
         for f in try ActualsFile.bundled().figures {
             let window = PeriodWindow(
-                code: f.period, state: .open, startsOn: f.period.startDate, endsOn: f.period.endDate, extendedUntil: nil,
+                code: f.period, state: .open, startsOn: f.period.startDate, endsOn: f.period.endDate,
+                extendedUntil: nil,
                 today: f.period.endDate)
             #expect(throws: Never.self, "\(f.indicator) \(f.period)") {
                 try FigureRules.check(

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -114,7 +114,8 @@ enum WorkflowFixtures {
                     progress: n.progress, progressHard: n.progressHard, progressSoft: n.progressSoft,
                     outlook: n.outlook, outlookHard: n.outlookHard, outlookSoft: n.outlookSoft),
                 as: clerk)
-            let sent = try await s.submitNarrative(period: n.period, project: n.project, version: saved.version, as: clerk)
+            let sent = try await s.submitNarrative(
+                period: n.period, project: n.project, version: saved.version, as: clerk)
             _ = try await s.approveNarrative(period: n.period, project: n.project, version: sent.version, as: approver)
         }
     }
@@ -184,7 +185,9 @@ enum WorkflowFixtures {
             func reported() async throws -> (ReportData.Figure?, ReportData.Figure?) {
                 let approvedOnly = try await s.reportData(period: p, project: "1-1", as: clerk)
                 let pending = try await s.reportData(period: p, project: "1-1", includePending: true, as: clerk)
-                return (approvedOnly.projects[0].indicators[0].figures.last, pending.projects[0].indicators[0].figures.last)
+                return (
+                    approvedOnly.projects[0].indicators[0].figures.last, pending.projects[0].indicators[0].figures.last
+                )
             }
 
             var f = try await s.saveFigure(
@@ -208,7 +211,8 @@ enum WorkflowFixtures {
             #expect(f.state == .draft && f.version == 4 && !f.changedSinceApproval)
 
             f = try await s.submitFigure(period: p, indicator: "1-1.1", version: f.version, as: clerk)
-            f = try await s.approveFigure(period: p, indicator: "1-1.1", version: f.version, comment: "確認済み", as: W.approver)
+            f = try await s.approveFigure(
+                period: p, indicator: "1-1.1", version: f.version, comment: "確認済み", as: W.approver)
             #expect(f.state == .approved && f.version == 6)
             #expect(f.approvedValue == W.decimal("2") && f.approvedStatus == .reported && f.approvedBy == "approver")
             #expect(f.approvedAsOf == CalendarDate("2021-07-31") && f.approvedAt != nil)
@@ -243,9 +247,18 @@ enum WorkflowFixtures {
 
             let h = try await history()
             #expect(
-                h.map(\.action) == [.save, .submit, .return, .save, .submit, .approve, .reopen, .save, .submit, .approve])
-            #expect(h.map(\.fromState) == [nil, .draft, .submitted, .returned, .draft, .submitted, .approved, .returned, .draft, .submitted])
-            #expect(h.map(\.toState) == [.draft, .submitted, .returned, .draft, .submitted, .approved, .returned, .draft, .submitted, .approved])
+                h.map(\.action) == [
+                    .save, .submit, .return, .save, .submit, .approve, .reopen, .save, .submit, .approve,
+                ])
+            #expect(
+                h.map(\.fromState) == [
+                    nil, .draft, .submitted, .returned, .draft, .submitted, .approved, .returned, .draft, .submitted,
+                ])
+            #expect(
+                h.map(\.toState) == [
+                    .draft, .submitted, .returned, .draft, .submitted, .approved, .returned, .draft, .submitted,
+                    .approved,
+                ])
             #expect(h.map(\.version) == Array(1...10))
             #expect(h.map { $0.figure?.value?.text } == ["1", "1", "1", "2", "2", "2", "2", "3", "3", "3"])
             #expect(h.allSatisfy { $0.narrative == nil })
@@ -294,7 +307,8 @@ enum WorkflowFixtures {
             }
             let fid = "2021Q1/1-1.1"
             var f = try await expectOneEvent("figure.save", by: clerkID, id: fid) {
-                try await s.saveFigure(period: p, indicator: "1-1.1", input: FigureInput(value: W.decimal("1")), as: W.clerk("ports"))
+                try await s.saveFigure(
+                    period: p, indicator: "1-1.1", input: FigureInput(value: W.decimal("1")), as: W.clerk("ports"))
             }
             f = try await expectOneEvent("figure.save", by: clerkID, id: fid) {
                 try await s.saveFigure(
@@ -305,25 +319,29 @@ enum WorkflowFixtures {
                 try await s.submitFigure(period: p, indicator: "1-1.1", version: f.version, as: W.clerk("ports"))
             }
             f = try await expectOneEvent("figure.return", by: approverID, id: fid) {
-                try await s.returnFigure(period: p, indicator: "1-1.1", version: f.version, reason: "要確認", as: W.approver)
+                try await s.returnFigure(
+                    period: p, indicator: "1-1.1", version: f.version, reason: "要確認", as: W.approver)
             }
             f = try await s.submitFigure(period: p, indicator: "1-1.1", version: f.version, as: W.clerk("ports"))
             f = try await expectOneEvent("figure.approve", by: approverID, id: fid) {
                 try await s.approveFigure(period: p, indicator: "1-1.1", version: f.version, as: W.approver)
             }
             f = try await expectOneEvent("figure.reopen", by: approverID, id: fid) {
-                try await s.reopenFigure(period: p, indicator: "1-1.1", version: f.version, reason: "訂正", as: W.approver)
+                try await s.reopenFigure(
+                    period: p, indicator: "1-1.1", version: f.version, reason: "訂正", as: W.approver)
             }
 
             let nid = "2021Q1/1-1"
             var n = try await expectOneEvent("narrative.save", by: clerkID, id: nid) {
-                try await s.saveNarrative(period: p, project: "1-1", input: NarrativeInput(progress: "■整備を実施"), as: W.clerk("ports"))
+                try await s.saveNarrative(
+                    period: p, project: "1-1", input: NarrativeInput(progress: "■整備を実施"), as: W.clerk("ports"))
             }
             n = try await expectOneEvent("narrative.submit", by: clerkID, id: nid) {
                 try await s.submitNarrative(period: p, project: "1-1", version: n.version, as: W.clerk("ports"))
             }
             n = try await expectOneEvent("narrative.return", by: approverID, id: nid) {
-                try await s.returnNarrative(period: p, project: "1-1", version: n.version, reason: "要加筆", as: W.approver)
+                try await s.returnNarrative(
+                    period: p, project: "1-1", version: n.version, reason: "要加筆", as: W.approver)
             }
             n = try await s.submitNarrative(period: p, project: "1-1", version: n.version, as: W.clerk("ports"))
             n = try await expectOneEvent("narrative.approve", by: approverID, id: nid) {
@@ -411,7 +429,8 @@ enum WorkflowFixtures {
                 try await s.saveFigure(period: W.q1, indicator: "1-1.9", input: input, as: W.clerk("ports"))
             }
             try await W.expectRejected(db, .notFound) {
-                try await s.saveFigure(period: PeriodCode("2021Q3")!, indicator: "1-1.1", input: input, as: W.clerk("ports"))
+                try await s.saveFigure(
+                    period: PeriodCode("2021Q3")!, indicator: "1-1.1", input: input, as: W.clerk("ports"))
             }
 
             let f = try await W.submitted(db, W.q1, "1-1.1", "1")
@@ -425,13 +444,15 @@ enum WorkflowFixtures {
                 try await s.approveFigure(period: W.q1, indicator: "1-1.1", version: f.version, as: W.clerk("ports"))
             }
             try await W.expectRejected(db, .forbidden) {
-                try await s.returnFigure(period: W.q1, indicator: "1-1.1", version: f.version, reason: "x", as: W.clerk("water"))
+                try await s.returnFigure(
+                    period: W.q1, indicator: "1-1.1", version: f.version, reason: "x", as: W.clerk("water"))
             }
             try await W.expectRejected(db, .forbidden) {
                 try await s.bulkApprove(period: W.q1, items: [("1-1.1", f.version)], as: W.admin)
             }
             try await W.expectRejected(db, .invalid, field: "reason") {
-                try await s.returnFigure(period: W.q1, indicator: "1-1.1", version: f.version, reason: "  ", as: W.approver)
+                try await s.returnFigure(
+                    period: W.q1, indicator: "1-1.1", version: f.version, reason: "  ", as: W.approver)
             }
             try await W.expectRejected(db, .forbidden) {
                 try await s.reviewQueue(as: W.clerk("ports"))
@@ -463,7 +484,8 @@ enum WorkflowFixtures {
                     """)
             }
             try await W.expectRejected(db, .forbidden, saying: "may not review it") {
-                try await s.returnFigure(period: W.q1, indicator: "1-3.1", version: g.version, reason: "要確認", as: W.approver)
+                try await s.returnFigure(
+                    period: W.q1, indicator: "1-3.1", version: g.version, reason: "要確認", as: W.approver)
             }
             try await W.expectRejected(db, .forbidden, field: "1-2.1") {
                 try await s.bulkApprove(period: W.q1, items: [("1-1.1", f.version), ("1-2.1", 1)], as: W.approver)
@@ -496,9 +518,11 @@ enum WorkflowFixtures {
             try await W.extend(db, W.q4, department: "ports", until: today)
             try await W.extend(db, W.q4, department: "water", until: today.adding(days: -1))
             let q4Input = FigureInput(value: W.decimal("1"), asOf: W.q4.endDate)
-            let extended = try await s.saveFigure(period: W.q4, indicator: "1-1.1", input: q4Input, as: W.clerk("ports"))
+            let extended = try await s.saveFigure(
+                period: W.q4, indicator: "1-1.1", input: q4Input, as: W.clerk("ports"))
             #expect(extended.state == .draft)
-            let sent = try await s.submitFigure(period: W.q4, indicator: "1-1.1", version: extended.version, as: W.clerk("ports"))
+            let sent = try await s.submitFigure(
+                period: W.q4, indicator: "1-1.1", version: extended.version, as: W.clerk("ports"))
             try await W.expectRejected(db, .periodNotOpen, saying: "extension ended on \(today.adding(days: -1))") {
                 try await s.saveFigure(period: W.q4, indicator: "1-2.1", input: q4Input, as: W.clerk("water"))
             }
@@ -506,7 +530,8 @@ enum WorkflowFixtures {
                 try await s.saveFigure(period: W.q4, indicator: "1-3.1", input: q4Input, as: W.clerk("roads"))
             }
             // Approvers review in a closed period…
-            let approved = try await s.approveFigure(period: W.q4, indicator: "1-1.1", version: sent.version, as: W.approver)
+            let approved = try await s.approveFigure(
+                period: W.q4, indicator: "1-1.1", version: sent.version, as: W.approver)
             #expect(approved.state == .approved)
 
             // …but in a locked period nothing changes, for anyone.
@@ -517,7 +542,8 @@ enum WorkflowFixtures {
             }
             try await W.setPeriod(db, W.q4, .locked)
             try await W.expectRejected(db, .periodNotOpen, saying: "locked") {
-                try await s.reopenFigure(period: W.q4, indicator: "1-1.1", version: approved.version, reason: "x", as: W.approver)
+                try await s.reopenFigure(
+                    period: W.q4, indicator: "1-1.1", version: approved.version, reason: "x", as: W.approver)
             }
             try await W.expectRejected(db, .periodNotOpen, saying: "locked") {
                 try await s.saveFigure(period: W.q1, indicator: "1-2.1", input: input, as: W.clerk("water"))
@@ -534,7 +560,8 @@ enum WorkflowFixtures {
             let s = db.service()
             try await W.submitted(db, W.q1, "1-1.1", "1")
             try await W.approved(db, W.q1, "1-2.1", "4.0")
-            try await s.saveFigure(period: W.q1, indicator: "2.3", input: FigureInput(value: W.decimal("17.4")), as: W.clerk("dx"))
+            try await s.saveFigure(
+                period: W.q1, indicator: "2.3", input: FigureInput(value: W.decimal("17.4")), as: W.clerk("dx"))
 
             let all = try await s.figures(period: W.q1, as: W.clerk("water"))
             #expect(all.map(\.indicator) == ["1-1.1", "1-2.1", "2.3"], "plan order, every department")
@@ -542,13 +569,19 @@ enum WorkflowFixtures {
             #expect(try await s.figures(period: W.q1, project: "1-2", as: .local).map(\.indicator) == ["1-2.1"])
             #expect(try await s.figures(period: W.q1, state: .submitted, as: W.approver).map(\.indicator) == ["1-1.1"])
             #expect(try await s.figures(period: W.q4, as: W.approver).isEmpty)
-            await #expect(throws: ServiceError.self) { try await s.figures(period: W.q1, project: "99", as: W.approver) }
-            await #expect(throws: ServiceError.self) { try await s.figures(period: PeriodCode("2030Q1")!, as: W.approver) }
+            await #expect(throws: ServiceError.self) {
+                try await s.figures(period: W.q1, project: "99", as: W.approver)
+            }
+            await #expect(throws: ServiceError.self) {
+                try await s.figures(period: PeriodCode("2030Q1")!, as: W.approver)
+            }
 
             let one = try await s.figure(period: W.q1, indicator: "1-2.1", as: W.clerk("dx"))
             #expect(one.indicatorName == "工業用水道管路の更新整備延長（累計）" && one.project == "1-2" && one.department == "water")
             #expect(one.value?.text == "4.0", "the scale is kept")
-            try await W.expectRejected(db, .notFound) { try await s.figure(period: W.q1, indicator: "3.1", as: W.approver) }
+            try await W.expectRejected(db, .notFound) {
+                try await s.figure(period: W.q1, indicator: "3.1", as: W.approver)
+            }
             #expect(try await s.figureHistory(period: W.q1, indicator: "3.1", as: W.approver).isEmpty)
             try await W.expectRejected(db, .unauthenticated) {
                 try await s.figures(period: W.q1, as: .login("nobody"))

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -30,7 +30,8 @@ import TestSupport
 
             n = try await s.submitNarrative(period: p, project: "1-1", version: n.version, as: clerk)
             #expect(try await s.reviewQueue(as: W.approver).map(\.kind) == [.narrative])
-            n = try await s.returnNarrative(period: p, project: "1-1", version: n.version, reason: "ソフト面も記載してください", as: W.approver)
+            n = try await s.returnNarrative(
+                period: p, project: "1-1", version: n.version, reason: "ソフト面も記載してください", as: W.approver)
             #expect(n.state == .returned)
             n = try await s.saveNarrative(
                 period: p, project: "1-1",
@@ -44,7 +45,8 @@ import TestSupport
             #expect(n.approvedContent == approvedText)
             #expect(try await reported().0?.outlookSoft == "■共同輸送を促進")
 
-            n = try await s.reopenNarrative(period: p, project: "1-1", version: n.version, reason: "表現を修正", as: W.approver2)
+            n = try await s.reopenNarrative(
+                period: p, project: "1-1", version: n.version, reason: "表現を修正", as: W.approver2)
             #expect(n.state == .returned && n.approvedContent == approvedText)
             n = try await s.saveNarrative(
                 period: p, project: "1-1",
@@ -58,14 +60,17 @@ import TestSupport
             #expect(pending?.progress == "■桟橋新設、航路浚渫を実施" && pending?.state == .draft)
 
             n = try await s.submitNarrative(period: p, project: "1-1", version: n.version, as: clerk)
-            n = try await s.approveNarrative(period: p, project: "1-1", version: n.version, comment: "了", as: W.approver)
+            n = try await s.approveNarrative(
+                period: p, project: "1-1", version: n.version, comment: "了", as: W.approver)
             #expect(!n.changedSinceApproval && n.approvedContent?.progress == "■桟橋新設、航路浚渫を実施")
             (approvedOnly, pending) = try await reported()
             #expect(approvedOnly?.progress == "■桟橋新設、航路浚渫を実施" && pending == approvedOnly)
 
             let h = try await s.narrativeHistory(period: p, project: "1-1", as: W.clerk("water"))
             #expect(
-                h.map(\.action) == [.save, .submit, .return, .save, .submit, .approve, .reopen, .save, .submit, .approve])
+                h.map(\.action) == [
+                    .save, .submit, .return, .save, .submit, .approve, .reopen, .save, .submit, .approve,
+                ])
             #expect(h.map(\.actor)[2] == "approver" && h.map(\.actor)[6] == "approver2")
             #expect(h.map(\.comment)[2] == "ソフト面も記載してください" && h.map(\.comment)[9] == "了")
             #expect(h[0].narrative?.outlookSoft == nil && h[3].narrative?.outlookSoft == "■共同輸送を促進")
@@ -129,7 +134,8 @@ import TestSupport
             try await W.expectRejected(db, .conflict, saying: "exists already") {
                 try await s.saveNarrative(period: W.q1, project: "1-1", input: input, as: W.clerk("ports"))
             }
-            let sent = try await s.submitNarrative(period: W.q1, project: "1-1", version: n.version, as: W.clerk("ports"))
+            let sent = try await s.submitNarrative(
+                period: W.q1, project: "1-1", version: n.version, as: W.clerk("ports"))
             try await W.expectRejected(db, .conflict, saying: "submitted narratives are locked until reviewed") {
                 var again = input
                 again.version = sent.version
@@ -142,7 +148,8 @@ import TestSupport
                 try await s.approveNarrative(period: W.q1, project: "1-1", version: n.version, as: W.approver)
             }
             try await W.expectRejected(db, .invalid, field: "reason") {
-                try await s.returnNarrative(period: W.q1, project: "1-1", version: sent.version, reason: "", as: W.approver)
+                try await s.returnNarrative(
+                    period: W.q1, project: "1-1", version: sent.version, reason: "", as: W.approver)
             }
 
             // An approver may not review a narrative it wrote.

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -62,7 +62,8 @@ import TestSupport
             let service = db.service()
             let mark = try await AccountTestKit.lastAuditID(db)
             let q3 = PeriodCode("2021Q3")!
-            let created = try await service.createPeriod(q3, due: CalendarDate(year: 2022, month: 1, day: 20), as: admin)
+            let created = try await service.createPeriod(
+                q3, due: CalendarDate(year: 2022, month: 1, day: 20), as: admin)
             #expect(created.state == .planned && created.version == 1)
             #expect(created.startsOn == CalendarDate(year: 2021, month: 10, day: 1))
             #expect(created.endsOn == CalendarDate(year: 2021, month: 12, day: 31))
@@ -73,7 +74,8 @@ import TestSupport
             #expect(events.first?.entityID == "2021Q3" && events.first?.actorLogin == "admin")
             #expect(events.first?.after?.contains("\"state\": \"planned\"") == true)
             // A due date on the first day is fine; none at all too.
-            _ = try await service.createPeriod(PeriodCode("2021Q4")!, due: CalendarDate(year: 2022, month: 1, day: 1), as: admin)
+            _ = try await service.createPeriod(
+                PeriodCode("2021Q4")!, due: CalendarDate(year: 2022, month: 1, day: 1), as: admin)
             _ = try await service.createPeriod(PeriodCode("2022Q1")!, due: nil, as: admin)
         }
     }
@@ -147,7 +149,8 @@ import TestSupport
                 let error = try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                     try await move.run(service, q2, as: admin)
                 }
-                #expect(error?.message.hasPrefix("2021Q2 is \(state.rawValue)") == true, "\(error.map(\.message) ?? "")")
+                #expect(
+                    error?.message.hasPrefix("2021Q2 is \(state.rawValue)") == true, "\(error.map(\.message) ?? "")")
             }
         }
     }

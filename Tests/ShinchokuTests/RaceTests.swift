@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -43,7 +43,8 @@ import TestSupport
                 let sent = try await W.submitted(db, f.period, f.indicator, "1")
                 pending.append((f.period, f.indicator, sent.version))
             }
-            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self) {
+            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self)
+            {
                 group in
                 for f in pending {
                     group.addTask {
@@ -76,8 +77,12 @@ import TestSupport
             }
             #expect(perFigure.count == 50 && perFigure.allSatisfy { $0.1 == 1 }, "one approve event per figure")
             #expect(try await W.scalar(db, Int.self, "SELECT count(*) FROM reviews") == 50)
-            #expect(try await W.scalar(db, Int.self, "SELECT count(*) FROM audit_events WHERE action = 'figure.approve'") == 50)
-            #expect(try await W.scalar(db, Int.self, "SELECT count(*) FROM figures WHERE state = 'approved' AND version = 3") == 50)
+            #expect(
+                try await W.scalar(db, Int.self, "SELECT count(*) FROM audit_events WHERE action = 'figure.approve'")
+                    == 50)
+            #expect(
+                try await W.scalar(
+                    db, Int.self, "SELECT count(*) FROM figures WHERE state = 'approved' AND version = 3") == 50)
         }
     }
 
@@ -92,7 +97,8 @@ import TestSupport
                     period: f.period, indicator: f.indicator, input: FigureInput(value: W.decimal("1")), as: clerk)
                 drafts.append((f.period, f.indicator, clerk))
             }
-            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self) {
+            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self)
+            {
                 group in
                 for f in drafts {
                     group.addTask {
@@ -125,7 +131,9 @@ import TestSupport
                 db, Int.self, "SELECT count(*) FROM workflow_events WHERE action = 'save' AND version = 2")
             #expect(saves == 50)
             #expect(try await W.scalar(db, Int.self, "SELECT count(*) FROM workflow_events WHERE version > 2") == 0)
-            #expect(try await W.scalar(db, Int.self, "SELECT count(*) FROM audit_events WHERE action = 'figure.save'") == 100)
+            #expect(
+                try await W.scalar(db, Int.self, "SELECT count(*) FROM audit_events WHERE action = 'figure.save'")
+                    == 100)
         }
     }
 
@@ -134,7 +142,8 @@ import TestSupport
             try await Fixtures.standard(db)
             let s = db.service()
             let figures = try await fiftyFigures(db).prefix(20)
-            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self) {
+            let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self)
+            {
                 group in
                 for f in figures {
                     group.addTask {

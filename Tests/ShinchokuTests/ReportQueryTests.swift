@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -52,7 +52,9 @@ import TestSupport
             let all = try await s.reportData(period: W.q1, as: W.admin)
             #expect(all.projects.count == 14 && all.projects.flatMap(\.indicators).count == 24)
             #expect(all.projects.allSatisfy { $0.narrative == nil && $0.indicators.allSatisfy(\.figures.isEmpty) })
-            try await W.expectRejected(db, .notFound) { try await s.reportData(period: W.q1, project: "10", as: W.admin) }
+            try await W.expectRejected(db, .notFound) {
+                try await s.reportData(period: W.q1, project: "10", as: W.admin)
+            }
             try await W.expectRejected(db, .notFound) {
                 try await s.reportData(period: W.q1, department: "nowhere", as: W.admin)
             }
@@ -77,7 +79,8 @@ import TestSupport
             let reopened = try await s.reopenFigure(
                 period: W.q1, indicator: "2.2", version: q1.version, reason: "訂正", as: W.approver)
             func figures(_ includePending: Bool) async throws -> [String: [ReportData.Figure]] {
-                let data = try await s.reportData(period: W.q1, project: "2", includePending: includePending, as: W.admin)
+                let data = try await s.reportData(
+                    period: W.q1, project: "2", includePending: includePending, as: W.admin)
                 return Dictionary(uniqueKeysWithValues: data.projects[0].indicators.map { ($0.code, $0.figures) })
             }
             // Reopened but not yet changed: the same content, shown as approved either way.

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -197,7 +197,8 @@ import TestSupport
             let session = try await service.login(login: clerk, password: Self.password)
             try await db.pool.withConnection { c in
                 try c.execute(
-                    "UPDATE sessions SET created_at = now() - interval '9 hours', expires_at = now() - interval '1 second'")
+                    "UPDATE sessions SET created_at = now() - interval '9 hours', expires_at = now() - interval '1 second'"
+                )
             }
             try await AccountTestKit.expectRefusedUnchanged(db, .unauthenticated) {
                 try await service.me(token: session.token)

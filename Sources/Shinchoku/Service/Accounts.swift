@@ -61,7 +61,8 @@ extension ShinchokuService {
     ) async throws -> CreatedUser {
         var v = Validation()
         AccountStore.checkLogin(login, into: &v)
-        v.require(!displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty")
+        v.require(
+            !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty")
         if let password { PasswordHasher.check(password, into: &v) }
         let inputErrors = v.errors
 
@@ -269,7 +270,8 @@ enum AccountStore {
         case .clerk:
             guard let department else { return v.add("department", "a clerk needs a department") }
             guard let found else { return v.add("department", "there is no department \(department)") }
-            v.require(!found.approving, "department", "\(department) is the approving division: its staff are approvers")
+            v.require(
+                !found.approving, "department", "\(department) is the approving division: its staff are approvers")
         case .approver:
             guard let department else { return }
             guard let found else { return v.add("department", "there is no department \(department)") }

@@ -6,7 +6,9 @@ public struct FigureImportRow: Sendable, Equatable {
     /// The line the row starts on in its file, for error messages.
     public var line: Int
     public var indicator: String
-    /// With no version, an existing draft or returned figure is overwritten; with one, it must be current.
+    /// A row equal to the figure changes nothing. Otherwise, with a version the figure must be at that version,
+    /// as for ``ShinchokuService/saveFigure(period:indicator:input:as:)``; without one the figure must not exist
+    /// yet.
     public var input: FigureInput
 
     public init(line: Int, indicator: String, input: FigureInput) {
@@ -35,8 +37,11 @@ extension ShinchokuService {
     ///
     /// Every row is checked, in one transaction; when any fails, nothing is saved and the error lists every
     /// failing row, its fields named `line N, field` (or `line N` for a row-wide reason). The error's code is
-    /// `invalid` when every failure is invalid input, else that of the first failure. A row whose content
-    /// equals the figure's current content saves nothing, so importing the same file twice changes nothing.
+    /// `invalid` when every failure is invalid input (an unknown indicator code included), else that of the
+    /// first other failure, such as `forbidden` for another department's indicator. A row whose content
+    /// equals the figure's current content saves nothing, whatever its version, so importing the same file
+    /// twice changes nothing (its `as_of` is compared only when the row gives one). Any other row for an
+    /// existing figure needs the figure's current version: without one it is a `conflict`, never an overwrite.
     /// With `dryRun`, everything is checked and nothing kept.
     public func importFigures(
         period: PeriodCode, rows: [FigureImportRow], dryRun: Bool = false, as clerk: ActorReference
@@ -83,18 +88,24 @@ enum FigureImport {
             // A savepoint per row: a row the database refuses must not abort the checks of the rows after it.
             try c.execute("SAVEPOINT figure_import_row")
             do {
-                let (figure, didSave) = try save(tx, period: period, indicator: row.indicator, input: row.input)
+                let (figure, didSave) = try FigureStore.save(
+                    tx, period: period, indicator: row.indicator, input: row.input
+                ) { current in try existing(current, row) }
                 try c.execute("RELEASE SAVEPOINT figure_import_row")
                 figures.append(figure)
                 if didSave { saved += 1 } else { unchanged += 1 }
             } catch {
                 try c.execute("ROLLBACK TO SAVEPOINT figure_import_row")
-                guard let serviceError = ServiceError.from(error) as? ServiceError else { throw error }
+                guard var serviceError = ServiceError.from(error) as? ServiceError else { throw error }
+                // In a file, a code that names no indicator is a mistake in the row's data.
+                if serviceError.code == .notFound {
+                    serviceError = .invalid("indicator", "there is no indicator \(row.indicator) in the plan")
+                }
                 failures.append((row.line, serviceError))
             }
         }
         if !failures.isEmpty {
-            let code = failures.allSatisfy { $0.error.code == .invalid } ? .invalid : failures[0].error.code
+            let code = failures.first { $0.error.code != .invalid }?.error.code ?? .invalid
             let bad = Set(failures.map(\.line)).count
             throw ServiceError(
                 code, "Nothing was imported: \(bad) of \(rows.count) rows \(bad == 1 ? "has" : "have") errors.",
@@ -107,67 +118,22 @@ enum FigureImport {
         return FigureImportSummary(period: period, dryRun: dryRun, saved: saved, unchanged: unchanged, figures: figures)
     }
 
-    /// The steps of ``ShinchokuService/saveFigure(period:indicator:input:as:)`` for one row, in the caller's
-    /// transaction; returns the figure and whether anything was saved. Without a version, an existing figure's
-    /// current version is used: the file states what the figures should be.
-    static func save(_ tx: Transaction, period: PeriodCode, indicator: String, input: FigureInput) throws
-        -> (FigureInfo, saved: Bool)
-    {
-        let c = tx.connection
-        let actorID = try WorkflowGate.actorID(tx)
-        let ind = try FigureStore.indicator(c, code: indicator, lockProject: true)
-        let window = try WorkflowGate.period(c, period, department: ind.owner.departmentID, lock: true)
-        try WorkflowGate.requireEntry(tx, owner: ind.owner, period: window, what: "figures")
-        let current = try FigureStore.figure(c, indicatorID: ind.id, period: period, forUpdate: true)
-        let content = FigureContent(
-            status: input.status, value: input.value, note: EnteredText.nonBlank(input.note),
-            asOf: input.asOf ?? period.endDate)
-        if let current {
-            // Re-importing what is there already is harmless, whatever the figure's state or version.
-            if current.content == content { return (try FigureStore.info(c, id: current.id), false) }
-            try WorkflowGate.checkState(.save, from: current.state, noun: "figure")
-            try WorkflowGate.checkVersion(input.version ?? current.version, current: current.version, noun: "figure")
-        } else if let version = input.version {
+    /// The import's rule for a row whose figure exists, before the save's own checks: a row that states what
+    /// the figure says already changes nothing, whatever its state or version, so that a file imports twice and
+    /// an export imports as it is. Any other row must carry the figure's version, which the save then checks:
+    /// a file never silently overwrites a figure.
+    static func existing(_ current: FigureRow, _ row: FigureImportRow) throws -> FigureStore.SaveExisting {
+        let (input, figure) = (row.input, current.content)
+        // The value is compared with its scale: 4.0 is not 4, since reports print the decimals as entered.
+        let same =
+            input.status == figure.status && input.value == figure.value
+            && EnteredText.nonBlank(input.note) == figure.note && (input.asOf ?? figure.asOf) == figure.asOf
+        if same { return .keep }
+        guard input.version != nil else {
             throw ServiceError.conflict(
-                "No figure for \(indicator) in \(period) exists yet, so version \(version) cannot be changed; "
-                    + "leave the version empty to create it.")
+                "Figure \(row.indicator) already exists at version \(current.version): put its version in the "
+                    + "version column (figures export writes it) to change it.")
         }
-        try FigureRules.check(content, of: ind, in: window, previous: FigureStore.previousApproved(c, ind, period))
-
-        let id: Int
-        let version: Int
-        if let current {
-            let changed = current.approved.map { $0 != content } ?? false
-            let updated = try c.execute(
-                """
-                UPDATE figures SET status = \(content.status.rawValue), value = \(content.value),
-                    note = \(content.note), as_of = \(content.asOf), state = 'draft', version = version + 1,
-                    entered_by = \(actorID), changed_since_approval = \(changed), updated_at = now()
-                WHERE id = \(current.id) AND version = \(current.version)
-                """)
-            guard updated == 1 else { throw FigureStore.concurrentChange }
-            (id, version) = (current.id, current.version + 1)
-        } else {
-            guard
-                let row = try c.query(
-                    """
-                    INSERT INTO figures (indicator_id, period_code, status, value, note, as_of, entered_by)
-                    VALUES (\(ind.id), \(period.description), \(content.status.rawValue), \(content.value),
-                            \(content.note), \(content.asOf), \(actorID))
-                    ON CONFLICT (indicator_id, period_code) DO NOTHING
-                    RETURNING id
-                    """
-                ).first
-            else { throw FigureStore.concurrentChange }
-            (id, version) = (try row.decode(Int.self, at: 0), 1)
-        }
-        try WorkflowLog.record(
-            tx, .figure(id: id), action: .save, from: current?.state, version: version,
-            content: WorkflowJSON.encode(content), comment: nil)
-        let after = try FigureStore.info(c, id: id)
-        try tx.audit(
-            "figure.save", entity: .figure, id: FigureStore.auditID(period, indicator),
-            before: current.map(FigureAuditRecord.init), after: FigureAuditRecord(after))
-        return (after, true)
+        return .save
     }
 }

@@ -134,63 +134,7 @@ extension ShinchokuService {
         period: PeriodCode, indicator: String, input: FigureInput, as clerk: ActorReference
     ) async throws -> FigureInfo {
         try await perform(as: clerk) { tx in
-            try tx.require(.clerk, to: "enter figures")
-            let c = tx.connection
-            let actorID = try WorkflowGate.actorID(tx)
-            let ind = try FigureStore.indicator(c, code: indicator, lockProject: true)
-            let window = try WorkflowGate.period(c, period, department: ind.owner.departmentID, lock: true)
-            try WorkflowGate.requireEntry(tx, owner: ind.owner, period: window, what: "figures")
-            let current = try FigureStore.figure(c, indicatorID: ind.id, period: period, forUpdate: true)
-            if let current {
-                try WorkflowGate.checkState(.save, from: current.state, noun: "figure")
-                try WorkflowGate.checkVersion(input.version, current: current.version, noun: "figure")
-            } else if let version = input.version {
-                throw ServiceError.conflict(
-                    "No figure for \(indicator) in \(period) exists yet, so version \(version) cannot be changed; "
-                        + "save it without a version to create it.")
-            }
-            let content = FigureContent(
-                status: input.status, value: input.value, note: EnteredText.nonBlank(input.note),
-                asOf: input.asOf ?? period.endDate)
-            try FigureRules.check(content, of: ind, in: window, previous: FigureStore.previousApproved(c, ind, period))
-
-            let id: Int
-            let version: Int
-            if let current {
-                // Changed means: what reports print would change if this were approved.
-                let changed = current.approved.map { $0 != content } ?? false
-                let updated = try c.execute(
-                    """
-                    UPDATE figures SET status = \(content.status.rawValue), value = \(content.value),
-                        note = \(content.note), as_of = \(content.asOf), state = 'draft', version = version + 1,
-                        entered_by = \(actorID), changed_since_approval = \(changed), updated_at = now()
-                    WHERE id = \(current.id) AND version = \(current.version)
-                    """)
-                guard updated == 1 else { throw FigureStore.concurrentChange }
-                (id, version) = (current.id, current.version + 1)
-            } else {
-                // Two clerks creating the same figure at once: the second finds the first's row and gets a conflict.
-                guard
-                    let row = try c.query(
-                        """
-                        INSERT INTO figures (indicator_id, period_code, status, value, note, as_of, entered_by)
-                        VALUES (\(ind.id), \(period.description), \(content.status.rawValue), \(content.value),
-                                \(content.note), \(content.asOf), \(actorID))
-                        ON CONFLICT (indicator_id, period_code) DO NOTHING
-                        RETURNING id
-                        """
-                    ).first
-                else { throw FigureStore.concurrentChange }
-                (id, version) = (try row.decode(Int.self, at: 0), 1)
-            }
-            try WorkflowLog.record(
-                tx, .figure(id: id), action: .save, from: current?.state, version: version,
-                content: WorkflowJSON.encode(content), comment: nil)
-            let after = try FigureStore.info(c, id: id)
-            try tx.audit(
-                "figure.save", entity: .figure, id: FigureStore.auditID(period, indicator),
-                before: current.map(FigureAuditRecord.init), after: FigureAuditRecord(after))
-            return after
+            try FigureStore.save(tx, period: period, indicator: indicator, input: input).figure
         }
     }
 
@@ -488,7 +432,8 @@ enum FigureStore {
                 note: try r.decode(String?.self, at: 11), asOf: try r.decode(CalendarDate.self, at: 12))
         }
         return FigureRow(
-            id: try r.decode(Int.self, at: 0), state: try PlanStore.enumValue(r, 1), version: try r.decode(Int.self, at: 2),
+            id: try r.decode(Int.self, at: 0), state: try PlanStore.enumValue(r, 1),
+            version: try r.decode(Int.self, at: 2),
             content: FigureContent(
                 status: try PlanStore.enumValue(r, 3), value: try r.decode(ExactDecimal?.self, at: 4),
                 note: try r.decode(String?.self, at: 5), asOf: try r.decode(CalendarDate.self, at: 6)),
@@ -517,6 +462,86 @@ enum FigureStore {
         try WorkflowGate.checkState(action, from: current.state, noun: "figure")
         try WorkflowGate.checkVersion(version, current: current.version, noun: "figure")
         return (ind, current)
+    }
+
+    /// What ``save(_:period:indicator:input:existing:)`` does with a figure that exists already.
+    enum SaveExisting {
+        /// Go on to check the state and the version and save: what ``ShinchokuService/saveFigure`` does.
+        case save
+        /// Leave the figure as it is: nothing is written.
+        case keep
+    }
+
+    /// Enters a figure or corrects a draft or returned one as the acting clerk, in the caller's transaction:
+    /// the one place for the rules of ``ShinchokuService/saveFigure(period:indicator:input:as:)``, which a
+    /// figure import follows for each row. Checks the role, the owning department and the period, the figure's
+    /// state and version and its content; writes the figure, its workflow step and its audit event.
+    ///
+    /// `existing` sees the locked current figure, if there is one, once the clerk may enter it and before its
+    /// state and version are checked: it may keep the figure as it is (`saved` is then false) or throw to refuse
+    /// the save. ``ShinchokuService/saveFigure`` always saves.
+    static func save(
+        _ tx: Transaction, period: PeriodCode, indicator: String, input: FigureInput,
+        existing: (FigureRow) throws -> SaveExisting = { _ in .save }
+    ) throws -> (figure: FigureInfo, saved: Bool) {
+        try tx.require(.clerk, to: "enter figures")
+        let c = tx.connection
+        let actorID = try WorkflowGate.actorID(tx)
+        let ind = try Self.indicator(c, code: indicator, lockProject: true)
+        let window = try WorkflowGate.period(c, period, department: ind.owner.departmentID, lock: true)
+        try WorkflowGate.requireEntry(tx, owner: ind.owner, period: window, what: "figures")
+        let current = try figure(c, indicatorID: ind.id, period: period, forUpdate: true)
+        if let current {
+            if try existing(current) == .keep { return (try info(c, id: current.id), false) }
+            try WorkflowGate.checkState(.save, from: current.state, noun: "figure")
+            try WorkflowGate.checkVersion(input.version, current: current.version, noun: "figure")
+        } else if let version = input.version {
+            throw ServiceError.conflict(
+                "No figure for \(indicator) in \(period) exists yet, so version \(version) cannot be changed; "
+                    + "save it without a version to create it.")
+        }
+        let content = FigureContent(
+            status: input.status, value: input.value, note: EnteredText.nonBlank(input.note),
+            asOf: input.asOf ?? period.endDate)
+        try FigureRules.check(content, of: ind, in: window, previous: previousApproved(c, ind, period))
+
+        let id: Int
+        let version: Int
+        if let current {
+            // Changed means: what reports print would change if this were approved.
+            let changed = current.approved.map { $0 != content } ?? false
+            let updated = try c.execute(
+                """
+                UPDATE figures SET status = \(content.status.rawValue), value = \(content.value),
+                    note = \(content.note), as_of = \(content.asOf), state = 'draft', version = version + 1,
+                    entered_by = \(actorID), changed_since_approval = \(changed), updated_at = now()
+                WHERE id = \(current.id) AND version = \(current.version)
+                """)
+            guard updated == 1 else { throw concurrentChange }
+            (id, version) = (current.id, current.version + 1)
+        } else {
+            // Two clerks creating the same figure at once: the second finds the first's row and gets a conflict.
+            guard
+                let row = try c.query(
+                    """
+                    INSERT INTO figures (indicator_id, period_code, status, value, note, as_of, entered_by)
+                    VALUES (\(ind.id), \(period.description), \(content.status.rawValue), \(content.value),
+                            \(content.note), \(content.asOf), \(actorID))
+                    ON CONFLICT (indicator_id, period_code) DO NOTHING
+                    RETURNING id
+                    """
+                ).first
+            else { throw concurrentChange }
+            (id, version) = (try row.decode(Int.self, at: 0), 1)
+        }
+        try WorkflowLog.record(
+            tx, .figure(id: id), action: .save, from: current?.state, version: version,
+            content: WorkflowJSON.encode(content), comment: nil)
+        let after = try info(c, id: id)
+        try tx.audit(
+            "figure.save", entity: .figure, id: auditID(period, indicator),
+            before: current.map(FigureAuditRecord.init), after: FigureAuditRecord(after))
+        return (after, true)
     }
 
     /// Takes a submit or review step on a locked, checked figure: moves it, records the step and its audit event.

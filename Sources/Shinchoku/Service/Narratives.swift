@@ -64,7 +64,8 @@ public struct NarrativeContent: Sendable, Equatable, Codable {
         self.init(
             progress: try r.decode(String?.self, at: first), progressHard: try r.decode(String?.self, at: first + 1),
             progressSoft: try r.decode(String?.self, at: first + 2), outlook: try r.decode(String?.self, at: first + 3),
-            outlookHard: try r.decode(String?.self, at: first + 4), outlookSoft: try r.decode(String?.self, at: first + 5))
+            outlookHard: try r.decode(String?.self, at: first + 4),
+            outlookSoft: try r.decode(String?.self, at: first + 5))
     }
 }
 
@@ -147,7 +148,8 @@ extension ShinchokuService {
             let c = tx.connection
             let owner = try NarrativeStore.project(c, code: project, lock: false)
             _ = try WorkflowGate.period(c, period, department: nil, lock: false)
-            guard let row = try NarrativeStore.narrative(c, projectID: owner.projectID, period: period, forUpdate: false)
+            guard
+                let row = try NarrativeStore.narrative(c, projectID: owner.projectID, period: period, forUpdate: false)
             else { return [] }
             return try WorkflowLog.history(c, .narrative(id: row.id))
         }
@@ -181,7 +183,8 @@ extension ShinchokuService {
             let content = NarrativeContent(
                 progress: EnteredText.nonBlank(input.progress), progressHard: EnteredText.nonBlank(input.progressHard),
                 progressSoft: EnteredText.nonBlank(input.progressSoft), outlook: EnteredText.nonBlank(input.outlook),
-                outlookHard: EnteredText.nonBlank(input.outlookHard), outlookSoft: EnteredText.nonBlank(input.outlookSoft))
+                outlookHard: EnteredText.nonBlank(input.outlookHard),
+                outlookSoft: EnteredText.nonBlank(input.outlookSoft))
             try NarrativeRules.check(content, forSubmission: false)
 
             let id: Int
@@ -312,7 +315,9 @@ struct NarrativeAuditRecord: Encodable {
     var changedSinceApproval: Bool
 
     init(_ row: NarrativeRow) {
-        (content, state, version, changedSinceApproval) = (row.content, row.state, row.version, row.changedSinceApproval)
+        (content, state, version, changedSinceApproval) = (
+            row.content, row.state, row.version, row.changedSinceApproval
+        )
     }
 
     init(_ info: NarrativeInfo) {
@@ -391,7 +396,8 @@ enum NarrativeStore {
             ).first
         else { return nil }
         return NarrativeRow(
-            id: try r.decode(Int.self, at: 0), state: try PlanStore.enumValue(r, 1), version: try r.decode(Int.self, at: 2),
+            id: try r.decode(Int.self, at: 0), state: try PlanStore.enumValue(r, 1),
+            version: try r.decode(Int.self, at: 2),
             content: try NarrativeContent(row: r, from: 6), enteredBy: try r.decode(Int.self, at: 3),
             approved: try r.decode(RawJSON?.self, at: 4).map { try WorkflowJSON.decode(NarrativeContent.self, $0) },
             changedSinceApproval: try r.decode(Bool.self, at: 5))

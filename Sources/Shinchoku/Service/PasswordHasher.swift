@@ -53,8 +53,8 @@ enum PasswordHasher {
 
     /// A hash that no password is known to match, to check against when there is no real one (unknown login,
     /// account without a password) so that such a login takes as long as a wrong password.
-    /// The salt and digest are those of a real cost-12 hash; only the cost is set to the service's, so the work
-    /// done is the same as for the service's own hashes.
+    /// The salt and digest are fixed, well-formed and arbitrary (a malformed hash would be refused at once, and
+    /// that speed would give the login away); the cost is the service's, so the work is that of a real check.
     static func dummyHash(cost: UInt8) -> String {
         let c = cost < 10 ? "0\(cost)" : "\(cost)"
         return "$2b$\(c)$" + "pYn8tG0Hq9Hc7Jq3Ph0vUuYzJ9v0yqJm6c2m9Qm3R1b7w1Q5qQm2a"

@@ -235,7 +235,9 @@ enum PeriodStore {
             return PeriodInfo(
                 code: periodCode, fiscalYear: fiscalYear, quarter: quarter, startsOn: starts, endsOn: ends, dueOn: due,
                 state: state, version: version,
-                extensions: (byPeriod[code] ?? []).map { PeriodExtensionInfo(department: $0.1, until: $0.2, reason: $0.3) })
+                extensions: (byPeriod[code] ?? []).map {
+                    PeriodExtensionInfo(department: $0.1, until: $0.2, reason: $0.3)
+                })
         }
     }
 }

@@ -56,7 +56,8 @@ enum ReportQueryStore {
                             actualUnit: i.actualUnit, kind: i.kind, valueType: i.valueType, direction: i.direction,
                             decimals: i.decimals, baseline: i.baseline, baselineAsOf: i.baselineAsOf,
                             baselineLabel: i.baselineLabel, target: i.target, targetFiscalYear: i.targetFiscalYear,
-                            targetQualifier: i.targetQualifier, targetNote: i.targetNote, figures: figures[i.code] ?? [])
+                            targetQualifier: i.targetQualifier, targetNote: i.targetNote, figures: figures[i.code] ?? []
+                        )
                     },
                     narrative: narratives[p.code])
             })

@@ -188,7 +188,8 @@ enum WorkflowGate {
                 """ + forShare
             ).first
         else { throw ServiceError.notFound("There is no period \(code).") }
-        let (stateText, startsOn, endsOn, today) = try row.decode((String, CalendarDate, CalendarDate, CalendarDate).self)
+        let (stateText, startsOn, endsOn, today) = try row.decode(
+            (String, CalendarDate, CalendarDate, CalendarDate).self)
         guard let state = PeriodState(rawValue: stateText) else {
             throw PostgresError(kind: .decoding, message: "unexpected period state")
         }
