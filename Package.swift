@@ -84,7 +84,8 @@ let package = Package(
             ]
         ),
         // Shared test fixtures: a database per test from the embedded cluster or the environment.
-        .target(name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres", "Shinchoku"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres", "Shinchoku"], path: "Tests/TestSupport"),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"]),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(
@@ -92,8 +93,11 @@ let package = Package(
             dependencies: ["Shinchoku", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ShinchokuReportsTests", dependencies: ["ShinchokuReports", "TestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "ShinchokuAdminTests", dependencies: ["ShinchokuAdmin", "TestSupport"], resources: [.copy("Golden")]),
+        .testTarget(
+            name: "ShinchokuReportsTests", dependencies: ["ShinchokuReports", "TestSupport"],
+            resources: [.copy("Golden")]),
+        .testTarget(
+            name: "ShinchokuAdminTests", dependencies: ["ShinchokuAdmin", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(
             name: "ShinchokuServerTests",
             dependencies: [

@@ -14,7 +14,9 @@ public struct ConnectionConfiguration: Sendable {
     public init(url: String) { self.parameters = [("dbname", url)] }
 
     /// `--database-url`, else `DATABASE_URL`, else libpq's `PG*` variables.
-    public static func resolve(databaseURL: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func resolve(
+        databaseURL: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> ConnectionConfiguration
     {
         if let url = databaseURL, !url.isEmpty { return ConnectionConfiguration(url: url) }
@@ -52,10 +54,14 @@ public final class Connection {
     public static func connect(_ configuration: ConnectionConfiguration) throws -> Connection {
         var params = configuration.parameters
         params.append(("client_encoding", "UTF8"))
-        if !params.contains(where: { $0.0 == "application_name" }) && ProcessInfo.processInfo.environment["PGAPPNAME"] == nil {
+        if !params.contains(where: { $0.0 == "application_name" })
+            && ProcessInfo.processInfo.environment["PGAPPNAME"] == nil
+        {
             params.insert(("application_name", "shinchoku"), at: 0)
         }
-        if !params.contains(where: { $0.0 == "connect_timeout" }) && ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+        if !params.contains(where: { $0.0 == "connect_timeout" })
+            && ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil
+        {
             params.insert(("connect_timeout", "10"), at: 0)
         }
         ThreadAudit.record()
@@ -342,7 +348,9 @@ private func withOptionalCStringArray<R>(
 ) -> R {
     // strdup'd copies, freed with free() because strdup allocated them.
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
-    defer { copies.forEach { free($0) } }
+    defer {
+        for copy in copies { free(copy) }
+    }
     let pointers = copies.map { UnsafePointer($0) }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -122,9 +122,13 @@ public actor ConnectionPool {
                 let timer = Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
-                    await self?.expire(id, error: PostgresError(
-                        kind: .poolTimeout,
-                        message: "no database connection became free within \(timeout) (pool of \(self?.options.maxConnections ?? 0))"))
+                    await self?.expire(
+                        id,
+                        error: PostgresError(
+                            kind: .poolTimeout,
+                            message:
+                                "no database connection became free within \(timeout) (pool of \(self?.options.maxConnections ?? 0))"
+                        ))
                 }
                 waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
             }

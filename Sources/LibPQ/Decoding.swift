@@ -23,7 +23,8 @@ extension PostgresDecodable {
 
     static func mismatch(_ column: PostgresColumn) -> PostgresError {
         .decoding(
-            "cannot decode column \"\(column.name)\" (index \(column.index), type OID \(column.typeOID)) as \(Self.self)")
+            "cannot decode column \"\(column.name)\" (index \(column.index), type OID \(column.typeOID)) as \(Self.self)"
+        )
     }
 
     static func malformed(_ column: PostgresColumn) -> PostgresError {

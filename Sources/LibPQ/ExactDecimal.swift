@@ -71,11 +71,15 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible, Codable
             text = s
         } else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a decimal number as a string, e.g. \"1.5\""))
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected a decimal number as a string, e.g. \"1.5\""))
         }
         guard let n = ExactDecimal(text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a decimal number such as 1.5"))
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a decimal number such as 1.5")
+            )
         }
         self = n
     }

@@ -2,52 +2,52 @@ import Foundation
 
 /// The file formats a report renders to.
 public enum ReportFormat: String, CaseIterable, Sendable {
-  case md
-  case html
-  case csv
-  case json
+    case md
+    case html
+    case csv
+    case json
 
-  /// The file name extension for the format.
-  public var fileExtension: String { rawValue }
+    /// The file name extension for the format.
+    public var fileExtension: String { rawValue }
 }
 
 /// How a report is rendered.
 public struct ReportOptions: Sendable, Equatable {
-  public var format: ReportFormat
-  /// Print digits and decimal points in numbers and dates full-width (`１．０`, `令和３年７月`), as the
-  /// prefecture's printed report does. Markdown and HTML only: CSV and JSON stay machine-readable.
-  public var fullWidthDigits: Bool
-  /// Percentage points that progress may fall short of the expected share and still count as on track.
-  public var tolerance: Decimal
+    public var format: ReportFormat
+    /// Print digits and decimal points in numbers and dates full-width (`１．０`, `令和３年７月`), as the
+    /// prefecture's printed report does. Markdown and HTML only: CSV and JSON stay machine-readable.
+    public var fullWidthDigits: Bool
+    /// Percentage points that progress may fall short of the expected share and still count as on track.
+    public var tolerance: Decimal
 
-  public init(format: ReportFormat, fullWidthDigits: Bool = false, tolerance: Decimal = 10) {
-    self.format = format
-    self.fullWidthDigits = fullWidthDigits
-    self.tolerance = tolerance
-  }
+    public init(format: ReportFormat, fullWidthDigits: Bool = false, tolerance: Decimal = 10) {
+        self.format = format
+        self.fullWidthDigits = fullWidthDigits
+        self.tolerance = tolerance
+    }
 }
 
 /// Where an indicator stands at a report period.
 public enum ReportStatus: String, Sendable, Codable, CaseIterable {
-  /// The target is met, honouring 以上 / 以下.
-  case achieved
-  /// Progress is no more than the tolerance behind the straight line to the target.
-  case onTrack = "on_track"
-  /// Progress is more than the tolerance behind the straight line to the target.
-  case behind
-  /// The latest figure is 未公表 or －.
-  case notPublished = "not_published"
-  /// No figure has been reported yet.
-  case noData = "no_data"
+    /// The target is met, honouring 以上 / 以下.
+    case achieved
+    /// Progress is no more than the tolerance behind the straight line to the target.
+    case onTrack = "on_track"
+    /// Progress is more than the tolerance behind the straight line to the target.
+    case behind
+    /// The latest figure is 未公表 or －.
+    case notPublished = "not_published"
+    /// No figure has been reported yet.
+    case noData = "no_data"
 
-  /// The label printed in Japanese reports.
-  public var japanese: String {
-    switch self {
-    case .achieved: "達成"
-    case .onTrack: "順調"
-    case .behind: "遅れ"
-    case .notPublished: "未公表"
-    case .noData: "実績なし"
+    /// The label printed in Japanese reports.
+    public var japanese: String {
+        switch self {
+        case .achieved: "達成"
+        case .onTrack: "順調"
+        case .behind: "遅れ"
+        case .notPublished: "未公表"
+        case .noData: "実績なし"
+        }
     }
-  }
 }

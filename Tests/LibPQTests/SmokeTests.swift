@@ -1,6 +1,6 @@
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @Test func connectsAndMigrates() async throws {
     try await TestDatabase.with { db in

@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -11,7 +11,9 @@ import TestSupport
 /// An allowed case must succeed; a refused one must fail with the expected code and change nothing.
 @Suite struct PermissionMatrixTests {
     enum Who: String, CaseIterable, Sendable {
-        case clerk, approver, admin, disabledClerk = "disabled clerk", local = "local operator"
+        case clerk, approver, admin
+        case disabledClerk = "disabled clerk"
+        case local = "local operator"
     }
 
     /// Own: the clerk's department (ports, project 1-1, indicator 1-1.1); other: water (1-2, 1-2.1).
@@ -73,7 +75,9 @@ import TestSupport
 
     @Test func theMatrixIsComplete() {
         // Printed so that a run shows how many cases the matrix has.
-        print("permission matrix: \(Self.cases.count) cases (\(Who.allCases.count) actors × \(Op.allCases.count) operations × 2 departments)")
+        print(
+            "permission matrix: \(Self.cases.count) cases (\(Who.allCases.count) actors × \(Op.allCases.count) operations × 2 departments)"
+        )
         #expect(Self.cases.count == Who.allCases.count * Op.allCases.count * 2)
         #expect(Self.cases.contains { Self.expected($0) == .allowed })
         #expect(Self.cases.contains { Self.expected($0) == .refused(.forbidden) })
@@ -92,12 +96,14 @@ import TestSupport
             func submittedFigure() async throws -> FigureInfo {
                 let f = try await service.saveFigure(
                     period: Self.q1, indicator: indicator, input: FigureInput(value: value), as: owner)
-                return try await service.submitFigure(period: Self.q1, indicator: indicator, version: f.version, as: owner)
+                return try await service.submitFigure(
+                    period: Self.q1, indicator: indicator, version: f.version, as: owner)
             }
             func submittedNarrative() async throws -> NarrativeInfo {
                 let n = try await service.saveNarrative(
                     period: Self.q1, project: project, input: NarrativeInput(progress: "■進捗"), as: owner)
-                return try await service.submitNarrative(period: Self.q1, project: project, version: n.version, as: owner)
+                return try await service.submitNarrative(
+                    period: Self.q1, project: project, version: n.version, as: owner)
             }
             var version = 1
             switch c.op {
@@ -136,8 +142,9 @@ import TestSupport
             let before = try await Fixtures.snapshot(db)
             let outcome: Outcome
             do {
-                try await Self.run(c.op, service, actor, indicator: indicator, project: project,
-                                   department: department, version: version, value: value)
+                try await Self.run(
+                    c.op, service, actor, indicator: indicator, project: project,
+                    department: department, version: version, value: value)
                 outcome = .allowed
             } catch let e as ServiceError {
                 outcome = .refused(e.code)
@@ -145,7 +152,8 @@ import TestSupport
             let expected = Self.expected(c)
             #expect(outcome == expected, "\(c.testDescription)")
             if outcome != .allowed {
-                #expect(try await Fixtures.snapshot(db) == before, "a refused call changed something: \(c.testDescription)")
+                #expect(
+                    try await Fixtures.snapshot(db) == before, "a refused call changed something: \(c.testDescription)")
             }
         }
     }
@@ -167,13 +175,16 @@ import TestSupport
         case .approveFigure:
             _ = try await s.approveFigure(period: q1, indicator: indicator, version: version, as: actor)
         case .returnFigure:
-            _ = try await s.returnFigure(period: q1, indicator: indicator, version: version, reason: "確認願います", as: actor)
+            _ = try await s.returnFigure(
+                period: q1, indicator: indicator, version: version, reason: "確認願います", as: actor)
         case .reopenFigure:
             _ = try await s.reopenFigure(period: q1, indicator: indicator, version: version, reason: "訂正のため", as: actor)
         case .bulkApprove: _ = try await s.bulkApprove(period: q1, items: [(indicator, version)], as: actor)
         case .saveNarrative:
-            _ = try await s.saveNarrative(period: q1, project: project, input: NarrativeInput(progress: "■進捗"), as: actor)
-        case .submitNarrative: _ = try await s.submitNarrative(period: q1, project: project, version: version, as: actor)
+            _ = try await s.saveNarrative(
+                period: q1, project: project, input: NarrativeInput(progress: "■進捗"), as: actor)
+        case .submitNarrative:
+            _ = try await s.submitNarrative(period: q1, project: project, version: version, as: actor)
         case .approveNarrative:
             _ = try await s.approveNarrative(period: q1, project: project, version: version, as: actor)
         case .returnNarrative:
@@ -184,7 +195,8 @@ import TestSupport
             _ = try await s.createUser(
                 login: "new-\(department)", displayName: "新任", role: .clerk, department: department,
                 password: "correct horse battery", as: actor)
-        case .disableUser: _ = try await s.disableUser(login: Fixtures.clerk(department == "ports" ? "water" : "roads"), as: actor)
+        case .disableUser:
+            _ = try await s.disableUser(login: Fixtures.clerk(department == "ports" ? "water" : "roads"), as: actor)
         case .setRole:
             _ = try await s.setRole(login: Fixtures.clerk("roads"), role: .clerk, department: department, as: actor)
         case .resetPassword: _ = try await s.resetPassword(login: Fixtures.clerk("roads"), as: actor)

@@ -30,7 +30,9 @@ import Testing
         #expect(indicators.count == 24)
         #expect(plan.programs.count == 9)
         #expect(
-            plan.projects.map(\.code) == ["1-1", "1-2", "1-3", "1-4", "2", "3", "4", "5-1", "5-2", "5-3", "6", "7", "8", "9"])
+            plan.projects.map(\.code) == [
+                "1-1", "1-2", "1-3", "1-4", "2", "3", "4", "5-1", "5-2", "5-3", "6", "7", "8", "9",
+            ])
         #expect(Set(indicators.map(\.code)).count == 24)
         for p in plan.projects {
             for (i, ind) in p.indicators.enumerated() { #expect(ind.code == "\(p.code).\(i + 1)") }
@@ -120,7 +122,8 @@ import Testing
         let coal = try #require(indicators.first { $0.code == "1-1.1" })
         #expect(coal.name == "石炭共同輸送実施回数")
         #expect(coal.target == ExactDecimal("35"))
-        let actual = try #require(actuals.figures.first { $0.indicator == "1-1.1" && $0.period == PeriodCode("2021Q1")! })
+        let actual = try #require(
+            actuals.figures.first { $0.indicator == "1-1.1" && $0.period == PeriodCode("2021Q1")! })
         #expect(actual.value == ExactDecimal("1"))
         let water = actuals.figures.filter { $0.indicator == "1-2.1" }.map { $0.value?.text }
         #expect(water == ["4.0", "4.0"])

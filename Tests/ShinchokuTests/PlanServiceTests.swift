@@ -1,7 +1,7 @@
 import Foundation
 import LibPQ
-import Testing
 import TestSupport
+import Testing
 
 @testable import Shinchoku
 
@@ -30,7 +30,9 @@ import TestSupport
             #expect(exported.projects.count == plan.projects.count)
             // Only the user and the second import's audit event changed.
             let after = try await Fixtures.snapshot(db)
-            let changed = zip(before.split(separator: "\n"), after.split(separator: "\n")).filter { $0 != $1 }.map { $0.0.split(separator: ":")[0] }
+            let changed = zip(before.split(separator: "\n"), after.split(separator: "\n")).filter { $0 != $1 }.map {
+                $0.0.split(separator: ":")[0]
+            }
             #expect(changed == ["users", "audit_events"])
         }
     }

@@ -99,7 +99,8 @@ actor Server {
 
     private func adminPool() throws -> ConnectionPool {
         if let admin { return admin }
-        let pool = ConnectionPool(configuration: try base(), options: .init(maxConnections: 1, acquireTimeout: .seconds(120)))
+        let pool = ConnectionPool(
+            configuration: try base(), options: .init(maxConnections: 1, acquireTimeout: .seconds(120)))
         admin = pool
         return pool
     }
@@ -137,7 +138,9 @@ actor Server {
         let name = nextName("sk_standard")
         try await createDatabase(name, template: try await template())
         let config = try base().with("dbname", name)
-        let db = TestDB(name: name, configuration: config, pool: ConnectionPool(configuration: config, options: .init(maxConnections: 2)))
+        let db = TestDB(
+            name: name, configuration: config,
+            pool: ConnectionPool(configuration: config, options: .init(maxConnections: 2)))
         try await Fixtures.standard(db)
         await db.pool.close()
         return name
@@ -200,7 +203,9 @@ extension EmbeddedCluster {
         let tmp = URL(fileURLWithPath: "/tmp")
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []
         for entry in entries where entry.hasPrefix("sk-test-") {
-            guard let pid = Int32(entry.dropFirst("sk-test-".count)), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            guard let pid = Int32(entry.dropFirst("sk-test-".count)), pid != getpid(), kill(pid, 0) != 0 else {
+                continue
+            }
             let dir = tmp.appendingPathComponent(entry)
             try? EmbeddedPostgres(dataDirectory: dir, port: 5432).stop()
             try? FileManager.default.removeItem(at: dir)

@@ -99,12 +99,14 @@ public struct Migrator: Sendable {
                 // One migrator at a time; re-check under the lock.
                 try c.execute("SELECT pg_advisory_xact_lock(727384001)")
                 try c.execute(Self.createTable)
-                guard try Self.pending(all, on: c, createTable: false).contains(where: { $0.version == m.version }) else {
+                guard try Self.pending(all, on: c, createTable: false).contains(where: { $0.version == m.version })
+                else {
                     return false
                 }
                 try c.executeScript(unsafeSQL: m.sql)
                 try c.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(m.version), \(m.name), \(m.checksum))")
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(m.version), \(m.name), \(m.checksum))"
+                )
                 return true
             }
             if ran { applied.append(m) }
@@ -116,14 +118,17 @@ public struct Migrator: Sendable {
     public func isCurrent() async throws -> Bool { try await pending().isEmpty }
 
     static func pending(_ migrations: [Migration], on c: Connection, createTable: Bool) throws -> [Migration] {
-        let exists = try c.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self, at: 0) ?? false
+        let exists =
+            try c.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self, at: 0) ?? false
         guard exists else { return migrations }
         let rows = try c.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
             .decode((Int, String, String).self)
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, name, checksum) in rows {
             guard let m = known[version] else { throw MigrationError.unknownApplied(version: version, name: name) }
-            guard m.checksum == checksum else { throw MigrationError.changedAfterApplied(version: version, name: m.name) }
+            guard m.checksum == checksum else {
+                throw MigrationError.changedAfterApplied(version: version, name: m.name)
+            }
         }
         let done = Set(rows.map(\.0))
         return migrations.filter { !done.contains($0.version) }

@@ -41,12 +41,16 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The quarter after this one.
     public var next: PeriodCode {
-        quarter == 4 ? PeriodCode(fiscalYear: fiscalYear + 1, quarter: 1)! : PeriodCode(fiscalYear: fiscalYear, quarter: quarter + 1)!
+        quarter == 4
+            ? PeriodCode(fiscalYear: fiscalYear + 1, quarter: 1)!
+            : PeriodCode(fiscalYear: fiscalYear, quarter: quarter + 1)!
     }
 
     /// The quarter before this one.
     public var previous: PeriodCode {
-        quarter == 1 ? PeriodCode(fiscalYear: fiscalYear - 1, quarter: 4)! : PeriodCode(fiscalYear: fiscalYear, quarter: quarter - 1)!
+        quarter == 1
+            ? PeriodCode(fiscalYear: fiscalYear - 1, quarter: 4)!
+            : PeriodCode(fiscalYear: fiscalYear, quarter: quarter - 1)!
     }
 
     /// A running quarter number, so that differences count quarters.

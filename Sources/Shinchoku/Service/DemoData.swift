@@ -64,7 +64,8 @@ extension ShinchokuService {
         let known = Dictionary(uniqueKeysWithValues: try await self.periods(as: admin).map { ($0.code, $0.state) })
         var figuresLoaded = 0
         var narrativesLoaded = 0
-        let owners = Dictionary(uniqueKeysWithValues: try await projects(as: admin).map { ($0.code, $0.department.code) })
+        let owners = Dictionary(
+            uniqueKeysWithValues: try await projects(as: admin).map { ($0.code, $0.department.code) })
         let projectOf = Dictionary(
             uniqueKeysWithValues: plan.projects.flatMap { p in p.indicators.map { ($0.code, p.code) } })
         let approver = ActorReference.login(Self.demoApprover)
@@ -165,7 +166,8 @@ extension ShinchokuService {
             created.append(Self.demoAdmin)
         } else if admins != [Self.demoAdmin] {
             throw ServiceError.forbidden(
-                "This database has its own admins; run demo-data with --as LOGIN (an admin account), or use an empty database.")
+                "This database has its own admins; run demo-data with --as LOGIN (an admin account), or use an empty database."
+            )
         }
         return .login(Self.demoAdmin)
     }

@@ -144,27 +144,33 @@ extension ShinchokuService {
     }
 
     /// Transfers a project to another department, with a reason. Admin only; audited.
-    public func assignProject(_ projectCode: String, to departmentCode: String, reason: String, as reference: ActorReference)
+    public func assignProject(
+        _ projectCode: String, to departmentCode: String, reason: String, as reference: ActorReference
+    )
         async throws -> ProjectInfo
     {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "transfer project ownership")
             var v = Validation()
-            v.require(!reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason")
+            v.require(
+                !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason")
             try v.check()
             let c = tx.connection
-            guard let row = try c.query(
-                """
-                SELECT p.id, d.code FROM projects p JOIN departments d ON d.id = p.department_id
-                WHERE p.code = \(projectCode) FOR UPDATE OF p
-                """
-            ).first else { throw ServiceError.notFound("There is no project \(projectCode) in the plan.") }
+            guard
+                let row = try c.query(
+                    """
+                    SELECT p.id, d.code FROM projects p JOIN departments d ON d.id = p.department_id
+                    WHERE p.code = \(projectCode) FOR UPDATE OF p
+                    """
+                ).first
+            else { throw ServiceError.notFound("There is no project \(projectCode) in the plan.") }
             let (projectID, fromCode) = try row.decode((Int, String).self)
             guard let to = try PlanStore.department(c, code: departmentCode) else {
                 throw ServiceError.invalid("department", "there is no department \(departmentCode)")
             }
             if to.approving {
-                throw ServiceError.invalid("department", "\(departmentCode) is the approving division and cannot own projects")
+                throw ServiceError.invalid(
+                    "department", "\(departmentCode) is the approving division and cannot own projects")
             }
             guard fromCode != departmentCode else {
                 throw ServiceError.conflict("Project \(projectCode) already belongs to \(departmentCode).")
@@ -216,7 +222,8 @@ enum PlanStore {
                 unit: try r.decode(String.self, at: 4), actualUnit: try r.decode(String?.self, at: 5),
                 kind: try enumValue(r, 6), valueType: try enumValue(r, 7), direction: try enumValue(r, 8),
                 decimals: try r.decode(Int.self, at: 9), baseline: try r.decode(ExactDecimal?.self, at: 10),
-                baselineAsOf: try r.decode(CalendarDate?.self, at: 11), baselineLabel: try r.decode(String?.self, at: 12),
+                baselineAsOf: try r.decode(CalendarDate?.self, at: 11),
+                baselineLabel: try r.decode(String?.self, at: 12),
                 target: try r.decode(ExactDecimal.self, at: 13), targetFiscalYear: try r.decode(Int.self, at: 14),
                 targetQualifier: try r.decode(String?.self, at: 15).flatMap(TargetQualifier.init(rawValue:)),
                 targetNote: try r.decode(String?.self, at: 16))
@@ -236,7 +243,8 @@ enum PlanStore {
         return try rows.map { r in
             let code = try r.decode(String.self, at: 1)
             return ProjectInfo(
-                code: code, programCode: try r.decode(String.self, at: 2), programName: try r.decode(String.self, at: 3),
+                code: code, programCode: try r.decode(String.self, at: 2),
+                programName: try r.decode(String.self, at: 3),
                 title: try r.decode(String.self, at: 4), subtitle: try r.decode(String.self, at: 5),
                 department: DepartmentInfo(
                     code: try r.decode(String.self, at: 6), name: try r.decode(String.self, at: 7),
@@ -293,7 +301,9 @@ enum PlanStore {
         var v = Validation()
         v.require(plan.format == PlanFile.formatName, "format", "must be \"\(PlanFile.formatName)\"")
         v.require(!plan.title.isEmpty, "title", "must not be empty")
-        v.require((2000...2100).contains(plan.planStartFiscalYear), "plan_start_fiscal_year", "must be a fiscal year such as 2021")
+        v.require(
+            (2000...2100).contains(plan.planStartFiscalYear), "plan_start_fiscal_year",
+            "must be a fiscal year such as 2021")
         var departments = existingDepartments
         for (i, d) in plan.departments.enumerated() {
             validateDepartment(code: d.code, name: d.name, into: &v, field: "departments[\(i)].")
@@ -306,7 +316,9 @@ enum PlanStore {
         let approving = Set(plan.departments.filter(\.approving).map(\.code))
         for (pi, p) in plan.projects.enumerated() {
             let f = "projects[\(pi)]."
-            v.require(p.code.range(of: "^[0-9]{1,2}(-[0-9]{1,2})?$", options: .regularExpression) != nil, f + "code", "must be a plan number such as 1-1 or 9")
+            v.require(
+                p.code.range(of: "^[0-9]{1,2}(-[0-9]{1,2})?$", options: .regularExpression) != nil, f + "code",
+                "must be a plan number such as 1-1 or 9")
             v.require(projectCodes.insert(p.code).inserted, f + "code", "\(p.code) appears twice")
             v.require(programCodes.contains(p.program), f + "program", "there is no program \(p.program)")
             v.require(departments.contains(p.department), f + "department", "there is no department \(p.department)")
@@ -314,7 +326,8 @@ enum PlanStore {
             v.require(!p.title.isEmpty, f + "title", "must not be empty")
             for (ii, ind) in p.indicators.enumerated() {
                 let g = f + "indicators[\(ii)]."
-                v.require(ind.code.hasPrefix(p.code + "."), g + "code", "must start with the project's code, \(p.code).")
+                v.require(
+                    ind.code.hasPrefix(p.code + "."), g + "code", "must start with the project's code, \(p.code).")
                 v.require(indicatorCodes.insert(ind.code).inserted, g + "code", "\(ind.code) appears twice")
                 v.require(!ind.name.isEmpty, g + "name", "must not be empty")
                 v.require(!ind.unit.isEmpty, g + "unit", "must not be empty")
@@ -323,8 +336,12 @@ enum PlanStore {
                 v.require(ind.target.scale <= max(ind.decimals, 1), g + "target", "has more decimals than allowed")
                 v.require(!ind.target.isNegative, g + "target", "must not be negative")
                 v.require(ind.valueType != .rate || ind.target.decimal <= 100, g + "target", "a rate is at most 100")
-                v.require((ind.baseline == nil) == (ind.baselineAsOf == nil), g + "baseline_as_of", "a baseline needs its as-of date, and only a baseline has one")
-                v.require((2000...2100).contains(ind.targetFiscalYear), g + "target_fiscal_year", "must be a fiscal year such as 2023")
+                v.require(
+                    (ind.baseline == nil) == (ind.baselineAsOf == nil), g + "baseline_as_of",
+                    "a baseline needs its as-of date, and only a baseline has one")
+                v.require(
+                    (2000...2100).contains(ind.targetFiscalYear), g + "target_fiscal_year",
+                    "must be a fiscal year such as 2023")
             }
         }
         try v.check()

@@ -92,7 +92,8 @@ public struct ShinchokuService: Sendable {
         case .local:
             // Serialises bootstraps, so two cannot both find the database without an admin.
             try c.execute("SELECT pg_advisory_xact_lock(727384002)")
-            let hasAdmin = try c.query("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")[0].decode(Bool.self, at: 0)
+            let hasAdmin = try c.query("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")[0].decode(
+                Bool.self, at: 0)
             return .local(bootstrap: !hasAdmin)
         case .login(let login):
             rows = try c.query(
@@ -142,7 +143,8 @@ struct Transaction {
         let allowed = roles.map(\.rawValue).joined(separator: " or ")
         if actor.isBootstrap && !bootstrapAllowed {
             throw ServiceError.forbidden(
-                "The database has no admin yet: create one first (user create --role admin); only that is allowed without --as.")
+                "The database has no admin yet: create one first (user create --role admin); only that is allowed without --as."
+            )
         }
         guard let role = actor.role else {
             throw ServiceError.forbidden("Only \(allowed) accounts may \(what): say who you are with --as LOGIN.")
@@ -190,4 +192,3 @@ enum Audit {
         return RawJSON(Array(try encoder.encode(value)))
     }
 }
-

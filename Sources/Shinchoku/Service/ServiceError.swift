@@ -110,7 +110,8 @@ extension ServiceError {
         case .checkViolation?, .notNullViolation?, .foreignKeyViolation?, .invalidTextRepresentation?,
             .numericValueOutOfRange?:
             let field = pg.column ?? pg.constraint ?? "input"
-            return ServiceError.invalid(field, "breaks the rule \(pg.constraint ?? pg.sqlState?.rawValue ?? "of the schema")")
+            return ServiceError.invalid(
+                field, "breaks the rule \(pg.constraint ?? pg.sqlState?.rawValue ?? "of the schema")")
         default:
             return error
         }
