@@ -101,6 +101,11 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
             parts.append(.bind(PostgresBinding(typeOID: T.postgresTypeOID, text: value.postgresText)))
         }
 
+        /// Binds an optional value: nil becomes NULL, typed as the wrapped type.
+        public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T?) {
+            parts.append(.bind(PostgresBinding(typeOID: T.postgresTypeOID, text: value.flatMap { $0.postgresText })))
+        }
+
         /// Splices a fragment built the same way, keeping its bindings.
         public mutating func appendInterpolation(_ fragment: SQLQuery) {
             parts += fragment.parts
