@@ -94,13 +94,18 @@ public final class Connection {
             { arg, result in
                 guard let arg else { return }
                 let flag = Unmanaged<FatalNoticeFlag>.fromOpaque(arg).takeUnretainedValue()
+                var severity = ""
                 if let result,
                     let p = PQresultErrorField(result, Int32(UInt8(ascii: "V")))  // PG_DIAG_SEVERITY_NONLOCALIZED
                 {
-                    let severity = String(cString: p)
+                    severity = String(cString: p)
                     if severity == "FATAL" || severity == "PANIC" { flag.raised = true }
                 }
-                flag.previous?(nil, result)  // libpq's default receiver ignores its argument
+                // NOTICE and below ("relation already exists, skipping") are chatter for a CLI user;
+                // warnings and worse still reach stderr through libpq's default receiver.
+                if ["WARNING", "ERROR", "FATAL", "PANIC"].contains(severity) {
+                    flag.previous?(nil, result)  // libpq's default receiver ignores its argument
+                }
             }, Unmanaged.passUnretained(fatalNotice).toOpaque())
     }
 
