@@ -273,3 +273,28 @@ struct EveryRouteTests {
         }
     }
 }
+
+@Suite("Review findings: input the database cannot hold")
+struct NULInputTests {
+    static let clerk = Fixtures.clerk("ports")
+    static let figure = "/api/v1/periods/2021Q1/figures/1-1.1"
+
+    @Test("a NUL character in a JSON string, a login or a path is a 4xx problem, never a 500")
+    func nulIsNotA500() async throws {
+        try await withAPI(passwords: [Self.clerk]) { api, world in
+            let token = try await api.login(Self.clerk)
+            let snapshot = try await world.snapshot()
+            let requests: [(HTTPRequest.Method, String, String?, String?)] = [
+                (.put, Self.figure, token, #"{"value": "1", "note": "a\u0000b"}"#),
+                (.post, "/api/v1/sessions", nil, #"{"login": "a\u0000b", "password": "long enough password"}"#),
+                (.get, "/api/v1/projects/1-1%00", token, nil),
+            ]
+            for (method, uri, token, json) in requests {
+                let reply = try await api.call(method, uri, token: token, json: json)
+                #expect((400..<500).contains(reply.status.code), "\(method) \(uri): \(reply.status) \(reply.text)")
+                #expect(reply.contentType == "application/problem+json", "\(method) \(uri)")
+            }
+            #expect(try await world.snapshot() == snapshot)
+        }
+    }
+}

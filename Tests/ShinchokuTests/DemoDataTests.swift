@@ -59,6 +59,15 @@ import Testing
         }
     }
 
+    @Test func refusesARealAdminThatIsMerelyCalledAdmin() async throws {
+        try await TestDatabase.with { db in
+            try await Fixtures.standard(db)  // its admin is "admin", named 管理者
+            let before = try await Fixtures.snapshot(db)
+            await #expect(throws: ServiceError.self) { try await db.service().loadDemoData() }
+            #expect(try await Fixtures.snapshot(db) == before)
+        }
+    }
+
     @Test func refusesADatabaseWithItsOwnAdmins() async throws {
         try await TestDatabase.with { db in
             try await Fixtures.standard(db)

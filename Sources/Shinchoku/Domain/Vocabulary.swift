@@ -18,6 +18,13 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.quarter = quarter
     }
 
+    /// Arithmetic on periods (next, previous, containing) may step past the range users may name;
+    /// it must not trap there.
+    private init(unchecked fiscalYear: Int, quarter: Int) {
+        self.fiscalYear = fiscalYear
+        self.quarter = quarter
+    }
+
     /// Parses `2021Q1` (a lower-case q is accepted).
     public init?(_ text: some StringProtocol) {
         let s = text.uppercased()
@@ -36,21 +43,28 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
             : CalendarDate(year: fiscalYear, month: month, day: 1)!
     }
 
-    /// The last day of the quarter.
-    public var endDate: CalendarDate { next.startDate.adding(days: -1) }
+    /// The last day of the quarter. Computed directly, not from ``next``, which 2200Q4 does not have.
+    public var endDate: CalendarDate {
+        switch quarter {
+        case 1: CalendarDate(year: fiscalYear, month: 6, day: 30)!
+        case 2: CalendarDate(year: fiscalYear, month: 9, day: 30)!
+        case 3: CalendarDate(year: fiscalYear, month: 12, day: 31)!
+        default: CalendarDate(year: fiscalYear + 1, month: 3, day: 31)!
+        }
+    }
 
     /// The quarter after this one.
     public var next: PeriodCode {
         quarter == 4
-            ? PeriodCode(fiscalYear: fiscalYear + 1, quarter: 1)!
-            : PeriodCode(fiscalYear: fiscalYear, quarter: quarter + 1)!
+            ? PeriodCode(unchecked: fiscalYear + 1, quarter: 1)
+            : PeriodCode(unchecked: fiscalYear, quarter: quarter + 1)
     }
 
     /// The quarter before this one.
     public var previous: PeriodCode {
         quarter == 1
-            ? PeriodCode(fiscalYear: fiscalYear - 1, quarter: 4)!
-            : PeriodCode(fiscalYear: fiscalYear, quarter: quarter - 1)!
+            ? PeriodCode(unchecked: fiscalYear - 1, quarter: 4)
+            : PeriodCode(unchecked: fiscalYear, quarter: quarter - 1)
     }
 
     /// A running quarter number, so that differences count quarters.
@@ -60,7 +74,7 @@ public struct PeriodCode: Hashable, Comparable, Sendable, CustomStringConvertibl
     public static func containing(_ date: CalendarDate) -> PeriodCode {
         let fy = date.month >= 4 ? date.year : date.year - 1
         let q = date.month >= 4 ? (date.month - 4) / 3 + 1 : 4
-        return PeriodCode(fiscalYear: fy, quarter: q)!
+        return PeriodCode(unchecked: fy, quarter: q)
     }
 
     public static func < (lhs: PeriodCode, rhs: PeriodCode) -> Bool { lhs.ordinal < rhs.ordinal }

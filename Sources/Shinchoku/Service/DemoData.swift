@@ -30,6 +30,8 @@ public struct DemoSetup: Sendable, Equatable {
 extension ShinchokuService {
     /// The demo's admin login.
     public static let demoAdmin = "admin"
+    /// The display name that marks the demo's own admin account.
+    static let demoAdminName = "デモ管理者"
     /// The demo's approver login (the planning division).
     public static let demoApprover = "planning"
 
@@ -39,7 +41,7 @@ extension ShinchokuService {
     /// usable passwords; ``prepareDemo(today:)`` sets them). Idempotent: what is approved already is skipped.
     ///
     /// A setup command: the local operator may run it on an empty database, or on a database whose only
-    /// admin is the demo's own `admin`; anyone else must be an admin.
+    /// admin is the demo's own `admin` (named デモ管理者); otherwise it must run as an admin (`--as`).
     public func loadDemoData(
         plan: PlanFile? = nil, actuals: ActualsFile? = nil, as reference: ActorReference = .local
     ) async throws -> DemoSummary {
@@ -157,12 +159,16 @@ extension ShinchokuService {
         -> ActorReference
     {
         guard reference == .local else { return reference }
+        // A demo database's only admin is the one demo-data made, recognisable by its display name; a real
+        // deployment whose admin happens to be called "admin" must still say --as.
         let admins = try await performAnonymous { c in
-            try c.query("SELECT login FROM users WHERE role = 'admin' ORDER BY login").decodeColumn(String.self)
+            try c.query(
+                "SELECT login || CASE WHEN display_name = \(Self.demoAdminName) THEN '' ELSE '*' END FROM users WHERE role = 'admin' ORDER BY login"
+            ).decodeColumn(String.self)
         }
         if admins.isEmpty {
             _ = try await createUser(
-                login: Self.demoAdmin, displayName: "デモ管理者", role: .admin, department: nil, as: .local)
+                login: Self.demoAdmin, displayName: Self.demoAdminName, role: .admin, department: nil, as: .local)
             created.append(Self.demoAdmin)
         } else if admins != [Self.demoAdmin] {
             throw ServiceError.forbidden(

@@ -339,6 +339,12 @@ enum PlanStore {
                 v.require(
                     (ind.baseline == nil) == (ind.baselineAsOf == nil), g + "baseline_as_of",
                     "a baseline needs its as-of date, and only a baseline has one")
+                // Reports place the baseline in the quarter after its date, which must be one Shinchoku can name.
+                if let asOf = ind.baselineAsOf {
+                    v.require(
+                        asOf >= CalendarDate(year: 1990, month: 4, day: 1)! && asOf.year < 2200, g + "baseline_as_of",
+                        "must be a date between 1990-04-01 and 2199-12-31")
+                }
                 v.require(
                     (2000...2100).contains(ind.targetFiscalYear), g + "target_fiscal_year",
                     "must be a fiscal year such as 2023")

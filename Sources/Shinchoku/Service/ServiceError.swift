@@ -102,6 +102,10 @@ extension ServiceError {
         if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed {
             return ServiceError(.unavailable, "The database is unavailable. Try again shortly.")
         }
+        // The one client-side refusal of a bound value: text with a NUL character, which PostgreSQL cannot hold.
+        if pg.kind == .client {
+            return ServiceError.invalid("input", "must not contain a NUL character")
+        }
         switch pg.sqlState {
         case .uniqueViolation?:
             return ServiceError(.conflict, "That already exists\(pg.constraint.map { " (\($0))" } ?? "").")
