@@ -69,6 +69,7 @@ public final class TestDB: Sendable {
     public func drop() async {
         await pool.close()
         try? await Server.shared.dropDatabase(name)
+        await Server.shared.releaseSlot()
     }
 }
 
@@ -100,7 +101,7 @@ actor Server {
     private func adminPool() throws -> ConnectionPool {
         if let admin { return admin }
         let pool = ConnectionPool(
-            configuration: try base(), options: .init(maxConnections: 1, acquireTimeout: .seconds(120)))
+            configuration: try base(), options: .init(maxConnections: 1, acquireTimeout: .seconds(3600)))
         admin = pool
         return pool
     }
@@ -146,7 +147,40 @@ actor Server {
         return name
     }
 
+    // Swift Testing starts every test and every parameterised case at once (the permission matrix alone
+    // has 280). Letting only a few databases exist at a time keeps PostgreSQL below max_connections and
+    // the serial CREATE DATABASE queue short; the others wait here, without a timeout.
+    private static let concurrentDatabases = 6
+    private var databasesInUse = 0
+    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func acquireSlot() async {
+        if databasesInUse < Self.concurrentDatabases {
+            databasesInUse += 1
+            return
+        }
+        await withCheckedContinuation { slotWaiters.append($0) }
+    }
+
+    func releaseSlot() {
+        if slotWaiters.isEmpty {
+            databasesInUse -= 1
+        } else {
+            slotWaiters.removeFirst().resume()  // the slot passes straight to the next waiter
+        }
+    }
+
     func makeDatabase(template kind: Template, maxConnections: Int) async throws -> TestDB {
+        await acquireSlot()
+        do {
+            return try await makeDatabaseInSlot(template: kind, maxConnections: maxConnections)
+        } catch {
+            releaseSlot()
+            throw error
+        }
+    }
+
+    private func makeDatabaseInSlot(template kind: Template, maxConnections: Int) async throws -> TestDB {
         let template: String?
         switch kind {
         case .empty: template = nil
