@@ -101,6 +101,22 @@ import Testing
         }
     }
 
+    @Test func failuresOlderThanADayArePrunedWhenAnotherIsRecorded() async throws {
+        try await TestDatabase.with { db in
+            let service = try await world(db)
+            try await db.pool.withTransaction { c in
+                try c.execute(
+                    "INSERT INTO login_failures (login, failed_at) VALUES ('someone', now() - interval '2 days'), ('someone', now() - interval '1 hour')"
+                )
+            }
+            await #expect(throws: ServiceError.self) {
+                try await service.login(login: clerk, password: "wrong password!")
+            }
+            #expect(try await Self.failureCount(db, "someone") == 1)  // the recent one stays
+            #expect(try await Self.failureCount(db, clerk) == 1)
+        }
+    }
+
     @Test func tenFailuresThrottleEvenTheRightPassword() async throws {
         try await TestDatabase.with { db in
             let service = try await world(db)

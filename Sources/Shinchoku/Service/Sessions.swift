@@ -141,6 +141,9 @@ enum SessionStore {
 
     static func recordFailure(_ c: Connection, login: String) throws {
         try c.execute("INSERT INTO login_failures (login) VALUES (\(login))")
+        // Only the last 15 minutes matter for throttling; a day is kept for looking into an attack.
+        // Pruning here keeps the table small without a separate maintenance job.
+        try c.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
     }
 
     struct Account: Sendable {
