@@ -62,7 +62,8 @@ final class ConnectionThread: @unchecked Sendable {
     }
 }
 
-/// Records which threads make libpq calls, so tests can prove none of them is a cooperative-pool thread.
+/// Records which threads make libpq calls (debug builds only), so tests can prove none of them is a
+/// cooperative-pool thread.
 public enum ThreadAudit {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var enabled = false
@@ -100,10 +101,14 @@ public enum ThreadAudit {
         #endif
     }
 
+    /// Called on every libpq call, so it costs nothing outside debug builds, where the tests use it.
+    @inline(__always)
     static func record() {
-        lock.withLock {
-            if enabled { libpqThreads.insert(currentThread) }
-        }
+        #if DEBUG
+            lock.withLock {
+                if enabled { libpqThreads.insert(currentThread) }
+            }
+        #endif
     }
 
     static func registerWorker(_ t: pthread_t) {

@@ -239,7 +239,11 @@ enum PlanStore {
             WHERE \(code)::text IS NULL OR p.code = \(code)
             ORDER BY p.position
             """)
-        let indicators = Dictionary(grouping: try Self.indicators(c, code: nil), by: \.projectCode)
+        // One project's page needs only its own indicators, not the whole plan's.
+        let onlyProject = code == nil ? nil : try rows.first?.decode(Int.self, at: 0)
+        if code != nil && onlyProject == nil { return [] }
+        let indicators = Dictionary(
+            grouping: try Self.indicators(c, code: nil, projectID: onlyProject), by: \.projectCode)
         return try rows.map { r in
             let code = try r.decode(String.self, at: 1)
             return ProjectInfo(
