@@ -1,0 +1,62 @@
+import Foundation
+import LibPQ
+
+/// A narrative row as the workflow needs it.
+struct NarrativeRow {
+    let id: Int
+    let state: WorkflowState
+    let version: Int
+    let content: NarrativeContent
+    let enteredBy: Int
+    /// Nil until first approved.
+    let approved: NarrativeContent?
+    let changedSinceApproval: Bool
+}
+
+/// What the audit trail keeps of a narrative: its texts, where it is in review, and its version.
+struct NarrativeAuditRecord: Encodable {
+    var content: NarrativeContent
+    var state: WorkflowState
+    var version: Int
+    var changedSinceApproval: Bool
+
+    init(_ row: NarrativeRow) {
+        (content, state, version, changedSinceApproval) = (
+            row.content, row.state, row.version, row.changedSinceApproval
+        )
+    }
+
+    init(_ info: NarrativeInfo) {
+        (content, state, version, changedSinceApproval) = (
+            info.content, info.state, info.version, info.changedSinceApproval
+        )
+    }
+}
+
+/// The rules a narrative's texts must follow.
+enum NarrativeRules {
+    /// The longest text, in characters.
+    static let maxLength = 10_000
+
+    /// Throws `invalid` listing every broken rule; a submission must also say something.
+    static func check(_ content: NarrativeContent, forSubmission: Bool) throws {
+        var v = Validation()
+        for (field, text) in content.texts {
+            guard let text else { continue }
+            let length = EnteredText.length(text)
+            v.require(length <= maxLength, field, "must be at most 10,000 characters (it has \(length))")
+        }
+        // The report prints either the whole text or the ハード面/ソフト面 split under one heading, never both.
+        v.require(
+            content.progress == nil || (content.progressHard == nil && content.progressSoft == nil), "progress",
+            "choose either progress or the split progress_hard / progress_soft, not both")
+        v.require(
+            content.outlook == nil || (content.outlookHard == nil && content.outlookSoft == nil), "outlook",
+            "choose either outlook or the split outlook_hard / outlook_soft, not both")
+        if forSubmission {
+            v.require(
+                !content.isEmpty, "narrative", "write at least one of progress or outlook (whole or split) to submit")
+        }
+        try v.check()
+    }
+}

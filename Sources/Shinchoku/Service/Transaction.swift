@@ -1,0 +1,36 @@
+import Foundation
+import LibPQ
+import Logging
+
+/// One service call's transaction: the connection and the resolved acting user.
+struct Transaction {
+    let connection: Connection
+    let actor: ActingUser
+
+    /// Throws `forbidden` unless the actor has one of the roles. The bootstrap operator passes only
+    /// where `bootstrapAllowed` (setting up an empty database).
+    func require(_ roles: Role..., to what: String, bootstrapAllowed: Bool = false) throws {
+        let allowed = roles.map(\.rawValue).joined(separator: " or ")
+        if actor.isBootstrap && !bootstrapAllowed {
+            throw ServiceError.forbidden(
+                "The database has no admin yet: create one first (user create --role admin); only that is allowed without --as."
+            )
+        }
+        guard let role = actor.role else {
+            throw ServiceError.forbidden("Only \(allowed) accounts may \(what): say who you are with --as LOGIN.")
+        }
+        guard roles.contains(role) else {
+            throw ServiceError.forbidden("Only \(allowed) accounts may \(what); \(actor.login) is \(role.rawValue).")
+        }
+    }
+
+    /// Writes one audit event in this transaction.
+    func audit(
+        _ action: String, entity: AuditEntity, id: String, before: (any Encodable)? = nil,
+        after: (any Encodable)? = nil, reason: String? = nil
+    ) throws {
+        try Audit.write(
+            on: connection, actorID: actor.id, actorLogin: actor.login, action: action, entity: entity, id: id,
+            before: before, after: after, reason: reason)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import LibPQ
+
+/// What a workflow step acts on.
+enum WorkflowSubject {
+    case figure(id: Int)
+    case narrative(id: Int)
+
+    var figureID: Int? {
+        if case .figure(let id) = self { return id }
+        return nil
+    }
+
+    var narrativeID: Int? {
+        if case .narrative(let id) = self { return id }
+        return nil
+    }
+
+    /// Selects the subject's rows in `workflow_events` and `reviews`.
+    var condition: SQLQuery {
+        switch self {
+        case .figure(let id): "figure_id = \(id)"
+        case .narrative(let id): "narrative_id = \(id)"
+        }
+    }
+
+    /// The word users read in messages.
+    var noun: String {
+        switch self {
+        case .figure: "figure"
+        case .narrative: "narrative"
+        }
+    }
+}
+
+/// The project a figure or narrative belongs to, and the department that owns it now.
+struct ProjectOwner {
+    let projectID: Int
+    let projectCode: String
+    let departmentID: Int
+    let departmentCode: String
+}
+
+/// A period as the workflow sees it: its state, its dates, and the acting department's extension.
+struct PeriodWindow {
+    let code: PeriodCode
+    let state: PeriodState
+    let startsOn: CalendarDate
+    let endsOn: CalendarDate
+    /// The last day of the department's extension, when the period is closed and one was granted.
+    let extendedUntil: CalendarDate?
+    /// Today in Japan, where the prefecture works; an extension lasts to the end of its day there.
+    let today: CalendarDate
+
+    /// Clerks may enter and submit: the period is open, or closed with a running extension for their department.
+    var isOpenForEntry: Bool {
+        switch state {
+        case .open: true
+        case .closed: extendedUntil.map { $0 >= today } ?? false
+        case .planned, .locked: false
+        }
+    }
+
+    /// Approvers may review while the period is open or closed; a planned one has nothing yet and a locked one
+    /// is final.
+    var isOpenForReview: Bool { state == .open || state == .closed }
+}
+
+/// Who may take a step, when: the checks every workflow call makes before it writes anything.
+enum WorkflowGate {
+    /// The acting user's id. Every account that passed a role check has one; the local operator never does.
+    static func actorID(_ tx: Transaction) throws -> Int {
+        guard let id = tx.actor.id else {
+            throw ServiceError.forbidden("Only signed-in accounts may change figures and narratives.")
+        }
+        return id
+    }
+
+    /// Reads a period. With `lock`, the row is share-locked until the transaction ends, so that an admin who
+    /// closes or locks the period at this moment waits for the step to finish rather than race it.
+    static func period(_ c: Connection, _ code: PeriodCode, department: Int?, lock: Bool) throws -> PeriodWindow {
+        let forShare: SQLQuery = lock ? " FOR SHARE" : ""
+        guard
+            let row = try c.query(
+                """
+                SELECT state::text, starts_on, ends_on, (now() AT TIME ZONE 'Asia/Tokyo')::date
+                FROM periods WHERE code = \(code.description)
+                """ + forShare
+            ).first
+        else { throw ServiceError.notFound("There is no period \(code).") }
+        let (stateText, startsOn, endsOn, today) = try row.decode(
+            (String, CalendarDate, CalendarDate, CalendarDate).self)
+        guard let state = PeriodState(rawValue: stateText) else {
+            throw PostgresError(kind: .decoding, message: "unexpected period state")
+        }
+        var extendedUntil: CalendarDate?
+        if let department, state == .closed {
+            extendedUntil = try c.query(
+                """
+                SELECT until_on FROM period_extensions
+                WHERE period_code = \(code.description) AND department_id = \(department)
+                """ + forShare
+            ).first?.decode(CalendarDate.self, at: 0)
+        }
+        return PeriodWindow(
+            code: code, state: state, startsOn: startsOn, endsOn: endsOn, extendedUntil: extendedUntil, today: today)
+    }
+
+    /// Checks that the acting clerk belongs to the department that owns the project and that the period is
+    /// open for that department. The caller has checked the role.
+    static func requireEntry(_ tx: Transaction, owner: ProjectOwner, period: PeriodWindow, what: String) throws {
+        guard tx.actor.departmentID == owner.departmentID else {
+            throw ServiceError.forbidden(
+                "Project \(owner.projectCode) belongs to \(owner.departmentCode); \(tx.actor.login) enters \(what) "
+                    + "only for projects of \(tx.actor.departmentCode ?? "its own department").")
+        }
+        guard period.isOpenForEntry else {
+            let why: String
+            switch period.state {
+            case .planned: why = "is planned: nothing can be entered until it opens"
+            case .locked: why = "is locked: nothing in it changes any more"
+            case .closed:
+                why =
+                    period.extendedUntil.map { "is closed, and \(owner.departmentCode)'s extension ended on \($0)" }
+                    ?? "is closed, and \(owner.departmentCode) has no extension"
+            case .open: why = "is open"  // unreachable: an open period is open for entry
+            }
+            throw ServiceError.periodNotOpen("Period \(period.code) \(why).")
+        }
+    }
+
+    /// Checks that reviews are possible in the period. The caller has checked the role.
+    static func requireReview(_ period: PeriodWindow) throws {
+        guard period.isOpenForReview else {
+            let why =
+                period.state == .planned
+                ? "is planned: there is nothing to review yet" : "is locked: nothing in it changes any more"
+            throw ServiceError.periodNotOpen("Period \(period.code) \(why).")
+        }
+    }
+
+    /// Separation of duties: nobody reviews what they entered themselves, even after a change of role.
+    static func requireNotOwnWork(_ tx: Transaction, _ subject: WorkflowSubject, enteredBy: Int) throws {
+        let actorID = try actorID(tx)
+        var own = enteredBy == actorID
+        if !own {
+            own = try tx.connection.query(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM workflow_events
+                    WHERE \(subject.condition) AND action = 'save' AND actor_id = \(actorID))
+                """
+            )[0].decode(Bool.self, at: 0)
+        }
+        if own {
+            throw ServiceError.forbidden(
+                "\(tx.actor.login) entered this \(subject.noun) and so may not review it; another approver must.")
+        }
+    }
+
+    /// Throws `conflict` unless the step may start from `state`.
+    static func checkState(_ action: WorkflowAction, from state: WorkflowState, noun: String) throws {
+        let message: String
+        switch (action, state) {
+        case (.save, .draft), (.save, .returned), (.submit, .draft), (.submit, .returned), (.approve, .submitted),
+            (.return, .submitted), (.reopen, .approved):
+            return
+        case (.save, .submitted):
+            message = "This \(noun) is submitted: submitted \(noun)s are locked until reviewed."
+        case (.save, .approved), (.submit, .approved):
+            message = "This \(noun) is approved: approved \(noun)s change only through reopen."
+        case (.submit, .submitted):
+            message = "This \(noun) is already submitted and awaits review."
+        case (.approve, .approved), (.return, .approved):
+            message = "This \(noun) is already approved."
+        case (.approve, _), (.return, _):
+            let verb = action == .approve ? "approved" : "returned"
+            message = "Only submitted \(noun)s can be \(verb); this one is \(state.rawValue)."
+        case (.reopen, _):
+            message = "Only approved \(noun)s can be reopened; this one is \(state.rawValue)."
+        }
+        throw ServiceError.conflict(message)
+    }
+
+    /// Throws `conflict` when the caller's version is not the current one: someone changed the item since.
+    static func checkVersion(_ given: Int?, current: Int, noun: String) throws {
+        guard let given else {
+            throw ServiceError.conflict(
+                "This \(noun) exists already (version \(current)); load it and send its version to change it.")
+        }
+        guard given == current else {
+            throw ServiceError.conflict(
+                "The \(noun) has changed since you loaded it (version \(current) now, you had \(given)). "
+                    + "Reload and try again.")
+        }
+    }
+
+    /// A reason is required to return or reopen, so the clerk knows what to fix.
+    static func requireReason(_ reason: String, for action: WorkflowAction) throws -> String {
+        guard EnteredText.nonBlank(reason) != nil else {
+            throw ServiceError.invalid("reason", "a \(action.rawValue) needs a reason the clerk can act on")
+        }
+        return reason
+    }
+
+}

@@ -1,0 +1,153 @@
+import Foundation
+import LibPQ
+
+/// The history of figures and narratives: `workflow_events` and `reviews`.
+enum WorkflowLog {
+    /// Appends one step to the history and, for a review, the review tied to the version and content reviewed.
+    /// `version` is the version after the step; `reviewedVersion` the one the approver looked at.
+    static func record(
+        _ tx: Transaction, _ subject: WorkflowSubject, action: WorkflowAction, from: WorkflowState?, version: Int,
+        content: RawJSON, comment: String?, reviewedVersion: Int? = nil
+    ) throws {
+        let actorID = try WorkflowGate.actorID(tx)
+        let c = tx.connection
+        let eventID = try c.query(
+            """
+            INSERT INTO workflow_events (figure_id, narrative_id, action, from_state, to_state, version, content,
+                                         comment, actor_id)
+            VALUES (\(subject.figureID), \(subject.narrativeID), \(action.rawValue), \(from?.rawValue),
+                    \(action.resultingState.rawValue), \(version), \(content), \(comment), \(actorID))
+            RETURNING id
+            """
+        )[0].decode(Int.self, at: 0)
+        if let decision = action.reviewDecision {
+            try c.execute(
+                """
+                INSERT INTO reviews (workflow_event_id, figure_id, narrative_id, decision, reviewer_id, reason,
+                                     reviewed_version, reviewed_content)
+                VALUES (\(eventID), \(subject.figureID), \(subject.narrativeID), \(decision), \(actorID), \(comment),
+                        \(reviewedVersion ?? version - 1), \(content))
+                """)
+        }
+    }
+
+    /// Every step of an item's history, in order.
+    static func history(_ c: Connection, _ subject: WorkflowSubject) throws -> [WorkflowEventInfo] {
+        let rows = try c.query(
+            """
+            SELECT e.action::text, e.from_state::text, e.to_state::text, e.version, u.login, u.display_name, e.at,
+                   e.content, e.comment
+            FROM workflow_events e JOIN users u ON u.id = e.actor_id
+            WHERE e.\(subject.condition)
+            ORDER BY e.id
+            """)
+        return try rows.map { r in
+            let content = try r.decode(RawJSON.self, at: 7)
+            var event = WorkflowEventInfo(
+                action: try PlanStore.enumValue(r, 0),
+                fromState: try r.decode(String?.self, at: 1).flatMap(WorkflowState.init(rawValue:)),
+                toState: try PlanStore.enumValue(r, 2), version: try r.decode(Int.self, at: 3),
+                actor: try r.decode(String.self, at: 4), actorName: try r.decode(String.self, at: 5),
+                at: try r.decode(Date.self, at: 6), figure: nil, narrative: nil,
+                comment: try r.decode(String?.self, at: 8))
+            switch subject {
+            case .figure: event.figure = try WorkflowJSON.decode(FigureContent.self, content)
+            case .narrative: event.narrative = try WorkflowJSON.decode(NarrativeContent.self, content)
+            }
+            return event
+        }
+    }
+
+    /// Submitted figures and narratives, oldest submission first.
+    static func reviewQueue(_ c: Connection) throws -> [ReviewItem] {
+        // Items submitted without a recorded submit step (never through this service) fall back to their
+        // last update, so that nothing waiting is hidden from the approvers.
+        let figures = try c.query(
+            """
+            SELECT f.period_code, p.code, p.title, d.code, i.code, i.name, f.version,
+                   coalesce(s.at, f.updated_at), u.login, f.changed_since_approval,
+                   f.status::text, f.value, f.note, f.as_of
+            FROM figures f
+            JOIN indicators i ON i.id = f.indicator_id
+            JOIN projects p ON p.id = i.project_id
+            JOIN departments d ON d.id = p.department_id
+            LEFT JOIN LATERAL (
+                SELECT e.at, e.actor_id FROM workflow_events e
+                WHERE e.figure_id = f.id AND e.action = 'submit' ORDER BY e.id DESC LIMIT 1) s ON true
+            JOIN users u ON u.id = coalesce(s.actor_id, f.entered_by)
+            WHERE f.state = 'submitted'
+            """
+        ).map { r in
+            ReviewItem(
+                kind: .figure, period: try period(r, 0), project: try r.decode(String.self, at: 1),
+                projectTitle: try r.decode(String.self, at: 2), department: try r.decode(String.self, at: 3),
+                indicator: try r.decode(String.self, at: 4), indicatorName: try r.decode(String.self, at: 5),
+                version: try r.decode(Int.self, at: 6), submittedAt: try r.decode(Date.self, at: 7),
+                submittedBy: try r.decode(String.self, at: 8), changedSinceApproval: try r.decode(Bool.self, at: 9),
+                figure: FigureContent(
+                    status: try PlanStore.enumValue(r, 10), value: try r.decode(ExactDecimal?.self, at: 11),
+                    note: try r.decode(String?.self, at: 12), asOf: try r.decode(CalendarDate.self, at: 13)),
+                narrative: nil)
+        }
+        let narratives = try c.query(
+            """
+            SELECT n.period_code, p.code, p.title, d.code, n.version, coalesce(s.at, n.updated_at), u.login,
+                   n.changed_since_approval, n.progress, n.progress_hard, n.progress_soft,
+                   n.outlook, n.outlook_hard, n.outlook_soft
+            FROM narratives n
+            JOIN projects p ON p.id = n.project_id
+            JOIN departments d ON d.id = p.department_id
+            LEFT JOIN LATERAL (
+                SELECT e.at, e.actor_id FROM workflow_events e
+                WHERE e.narrative_id = n.id AND e.action = 'submit' ORDER BY e.id DESC LIMIT 1) s ON true
+            JOIN users u ON u.id = coalesce(s.actor_id, n.entered_by)
+            WHERE n.state = 'submitted'
+            """
+        ).map { r in
+            ReviewItem(
+                kind: .narrative, period: try period(r, 0), project: try r.decode(String.self, at: 1),
+                projectTitle: try r.decode(String.self, at: 2), department: try r.decode(String.self, at: 3),
+                indicator: nil, indicatorName: nil, version: try r.decode(Int.self, at: 4),
+                submittedAt: try r.decode(Date.self, at: 5), submittedBy: try r.decode(String.self, at: 6),
+                changedSinceApproval: try r.decode(Bool.self, at: 7), figure: nil,
+                narrative: try NarrativeContent(row: r, from: 8))
+        }
+        return (figures + narratives).sorted {
+            ($0.submittedAt, $0.period, $0.project, $0.indicator ?? "")
+                < ($1.submittedAt, $1.period, $1.project, $1.indicator ?? "")
+        }
+    }
+
+    /// Decodes a period code column.
+    static func period(_ r: Row, _ i: Int) throws -> PeriodCode {
+        guard let p = PeriodCode(try r.decode(String.self, at: i)) else {
+            throw PostgresError(kind: .decoding, message: "unexpected period code in column \(i)")
+        }
+        return p
+    }
+}
+
+/// The JSON kept of content in the history, the reviews and the approved snapshot: snake_case keys, sorted,
+/// decimals as strings so that no figure passes through floating point.
+enum WorkflowJSON {
+    static func encode(_ value: some Encodable) throws -> RawJSON {
+        try Audit.json(value)!
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ json: RawJSON) throws -> T {
+        try JSONDecoder.shinchoku.decode(T.self, from: Data(json.bytes))
+    }
+}
+
+/// How the workflow reads the texts users type.
+enum EnteredText {
+    /// Nil when blank: a blank note or narrative says nothing, and stray spaces must not pass for one.
+    /// Anything else is kept exactly as typed.
+    static func nonBlank(_ text: String?) -> String? {
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return text
+    }
+
+    /// The length PostgreSQL's `char_length` reports: Unicode code points.
+    static func length(_ text: String) -> Int { text.unicodeScalars.count }
+}
