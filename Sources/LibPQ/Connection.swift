@@ -284,6 +284,13 @@ public final class QueryResult: @unchecked Sendable, RandomAccessCollection {
         try map { try $0.decode(types) }
     }
 
+    /// The one row of a result that must have exactly one (`SELECT count(*)`, `INSERT … RETURNING`); throws a
+    /// decoding error naming the count otherwise, where `result[0]` would trap on an empty result.
+    public func single() throws -> Row {
+        guard count == 1 else { throw PostgresError.decoding("expected exactly one row, got \(count)") }
+        return self[0]
+    }
+
     /// Decodes the one column of every row.
     public func decodeColumn<T: PostgresDecodable>(_ type: T.Type) throws -> [T] {
         try map { try $0.decode(T.self, at: 0) }
@@ -314,6 +321,11 @@ public struct Row: Sendable {
     /// Decodes the column at a position.
     public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
         try result.value(row: index, column: column, as: T.self)
+    }
+
+    /// Decodes the first column: `let id = try row.decode(Int.self)`.
+    public func decode<T: PostgresDecodable>(_ type: T.Type) throws -> T {
+        try result.value(row: index, column: 0, as: T.self)
     }
 
     /// Decodes a column by name.

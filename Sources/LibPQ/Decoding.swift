@@ -38,6 +38,15 @@ extension PostgresError {
     }
 }
 
+/// String-backed enums decode from their raw value (as postgres-nio's `RawRepresentable+PostgresCodable` does):
+/// declare `extension Role: PostgresDecodable {}`. A label the enum does not know throws, naming the column.
+extension PostgresDecodable where Self: RawRepresentable, RawValue == String {
+    public static func decode(text: String, column: PostgresColumn) throws -> Self {
+        guard let value = Self(rawValue: text) else { throw malformed(column) }
+        return value
+    }
+}
+
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public static func decode(text: String, column: PostgresColumn) throws -> Wrapped? {
         try Wrapped.decode(text: text, column: column)
@@ -152,7 +161,7 @@ extension PostgresJSON: PostgresDecodable {
     public static func decode(text: String, column: PostgresColumn) throws -> PostgresJSON<Value> {
         guard column.typeOID == PostgresOID.json || column.typeOID == PostgresOID.jsonb else { throw mismatch(column) }
         do {
-            return PostgresJSON(try JSONDecoder().decode(Value.self, from: Data(text.utf8)))
+            return PostgresJSON(decoded: try JSONDecoder().decode(Value.self, from: Data(text.utf8)), text: text)
         } catch {
             throw PostgresError.decoding(
                 "column \"\(column.name)\" (index \(column.index)) is JSON that does not decode as \(Value.self)")

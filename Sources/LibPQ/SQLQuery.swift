@@ -191,17 +191,35 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     }
 }
 
+/// String-backed enums bind their raw value, untyped like a `String`, so that they fit enum and text columns:
+/// declare `extension Role: PostgresEncodable {}`.
+extension PostgresEncodable where Self: RawRepresentable, RawValue == String {
+    public static var postgresTypeOID: UInt32 { 0 }
+    public var postgresText: String? { rawValue }
+}
+
+/// A type that binds as a parameter and decodes from a column.
+public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
+
 /// A JSON value bound as `jsonb` or decoded from `json`/`jsonb`.
 public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable {
-    public var value: Value
-    public init(_ value: Value) { self.value = value }
-    public static var postgresTypeOID: UInt32 { PostgresOID.jsonb }
-    public var postgresText: String? {
+    public let value: Value
+    private let text: String
+
+    /// Encodes `value` as JSON (keys sorted); throws when it cannot be encoded, rather than bind NULL.
+    public init(_ value: Value) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        self.init(decoded: value, text: String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+
+    init(decoded value: Value, text: String) {
+        self.value = value
+        self.text = text
+    }
+
+    public static var postgresTypeOID: UInt32 { PostgresOID.jsonb }
+    public var postgresText: String? { text }
 }
 
 /// JSON text as bytes, bound as `jsonb` or decoded from `json`/`jsonb` untouched.
