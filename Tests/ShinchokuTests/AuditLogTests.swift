@@ -21,9 +21,9 @@ import Testing
         _ = try await service.assignProject("1-1", to: "water", reason: "組織改編", as: admin)
         let clerkID = try await AccountTestKit.userID(db, Fixtures.clerk("ports"))
         try await db.pool.withTransaction { c in
-            for (action, value) in [("figure.save", "12.30"), ("figure.submit", "12.30")] {
+            for (action, value) in [(AuditAction.figureSave, "12.30"), (.figureSubmit, "12.30")] {
                 try Audit.write(
-                    on: c, actorID: clerkID, actorLogin: Fixtures.clerk("ports"), action: action, entity: .figure,
+                    on: c, actorID: clerkID, actorLogin: Fixtures.clerk("ports"), action: action,
                     id: "2021Q1/1-1.1", before: nil, after: ["value": value, "state": "draft"], reason: nil)
             }
         }

@@ -120,7 +120,8 @@ enum AccountStore {
         try c.execute("UPDATE sessions SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL")
     }
 
-    static func replacePassword(_ tx: Transaction, login: String, hash: String, action: String) throws -> UserInfo {
+    static func replacePassword(_ tx: Transaction, login: String, hash: String, action: AuditAction) throws -> UserInfo
+    {
         let c = tx.connection
         let before = try existing(c, login: login, forUpdate: true)
         try c.execute(
@@ -132,7 +133,7 @@ enum AccountStore {
         let revoked = try revokeSessions(c, userID: before.id)
         let after = try existing(c, login: login).info
         try tx.audit(
-            action, entity: .user, id: login, before: AccountSnapshot(before.info),
+            action, id: login, before: AccountSnapshot(before.info),
             after: AccountSnapshot(after, sessionsEnded: revoked))
         return after
     }

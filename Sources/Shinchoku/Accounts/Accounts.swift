@@ -84,7 +84,7 @@ extension ShinchokuService {
                 """)
             let created = try AccountStore.existing(tx.connection, login: login).info
             try tx.audit(
-                "user.create", entity: .user, id: login, after: AccountSnapshot(created),
+                .userCreate, id: login, after: AccountSnapshot(created),
                 reason: tx.actor.isBootstrap ? "bootstrap" : nil)
             return created
         }
@@ -111,7 +111,7 @@ extension ShinchokuService {
             let revoked = try AccountStore.revokeSessions(c, userID: before.id)
             let after = try AccountStore.existing(c, login: login).info
             try tx.audit(
-                "user.disable", entity: .user, id: login, before: AccountSnapshot(before.info),
+                .userDisable, id: login, before: AccountSnapshot(before.info),
                 after: AccountSnapshot(after, sessionsEnded: revoked))
             return after
         }
@@ -131,7 +131,7 @@ extension ShinchokuService {
                 """)
             let after = try AccountStore.existing(c, login: login).info
             try tx.audit(
-                "user.enable", entity: .user, id: login, before: AccountSnapshot(before.info),
+                .userEnable, id: login, before: AccountSnapshot(before.info),
                 after: AccountSnapshot(after))
             return after
         }
@@ -164,7 +164,7 @@ extension ShinchokuService {
                 """)
             let after = try AccountStore.existing(c, login: login).info
             try tx.audit(
-                "user.set_role", entity: .user, id: login, before: AccountSnapshot(before.info),
+                .userSetRole, id: login, before: AccountSnapshot(before.info),
                 after: AccountSnapshot(after))
             return after
         }
@@ -183,7 +183,7 @@ extension ShinchokuService {
         let hash = await PasswordHasher.hash(password, cost: bcryptCost)
         return try await perform(as: reference) { tx in
             try tx.require(.admin, to: "set passwords")
-            return try AccountStore.replacePassword(tx, login: login, hash: hash, action: "user.set_password")
+            return try AccountStore.replacePassword(tx, login: login, hash: hash, action: .userSetPassword)
         }
     }
 
@@ -197,7 +197,7 @@ extension ShinchokuService {
         let hash = await PasswordHasher.hash(password, cost: bcryptCost)
         _ = try await perform(as: reference) { tx in
             try tx.require(.admin, to: "reset passwords")
-            return try AccountStore.replacePassword(tx, login: login, hash: hash, action: "user.reset_password")
+            return try AccountStore.replacePassword(tx, login: login, hash: hash, action: .userResetPassword)
         }
         return password
     }

@@ -65,7 +65,7 @@ extension ShinchokuService {
             try c.execute("DELETE FROM login_failures WHERE login = \(login)")
             let user = try AccountStore.existing(c, login: login).info
             try Audit.write(
-                on: c, actorID: account.id, actorLogin: login, action: "session.login", entity: .session, id: login,
+                on: c, actorID: account.id, actorLogin: login, action: .sessionLogin, id: login,
                 before: nil, after: SessionSnapshot(expiresAt: expiresAt), reason: nil)
             return LoginResult(token: token, expiresAt: expiresAt, user: user)
         }
@@ -80,7 +80,7 @@ extension ShinchokuService {
                 UPDATE sessions SET revoked_at = now()
                 WHERE token_hash = decode(\(hash), 'hex') AND revoked_at IS NULL
                 """)
-            try tx.audit("session.logout", entity: .session, id: tx.actor.login)
+            try tx.audit(.sessionLogout, id: tx.actor.login)
         }
     }
 

@@ -7,15 +7,61 @@ public enum AuditEntity: String, Sendable, Codable, CaseIterable {
     case figure, narrative, project, user, period, department, plan, session
 }
 
+/// What an audit event records as done: `<entity>.<step>` in `audit_events.action`.
+public enum AuditAction: String, Sendable, Codable, CaseIterable {
+    case figureSave = "figure.save"
+    case figureSubmit = "figure.submit"
+    case figureApprove = "figure.approve"
+    case figureReturn = "figure.return"
+    case figureReopen = "figure.reopen"
+    case narrativeSave = "narrative.save"
+    case narrativeSubmit = "narrative.submit"
+    case narrativeApprove = "narrative.approve"
+    case narrativeReturn = "narrative.return"
+    case narrativeReopen = "narrative.reopen"
+    case periodCreate = "period.create"
+    case periodOpen = "period.open"
+    case periodClose = "period.close"
+    case periodLock = "period.lock"
+    case periodReopen = "period.reopen"
+    case periodExtend = "period.extend"
+    case departmentCreate = "department.create"
+    case departmentRename = "department.rename"
+    case projectAssign = "project.assign"
+    case planImport = "plan.import"
+    case userCreate = "user.create"
+    case userDisable = "user.disable"
+    case userEnable = "user.enable"
+    case userSetRole = "user.set_role"
+    case userSetPassword = "user.set_password"
+    case userResetPassword = "user.reset_password"
+    case sessionLogin = "session.login"
+    case sessionLogout = "session.logout"
+
+    /// The kind of thing the action is about: the part before the dot.
+    public var entity: AuditEntity {
+        switch self {
+        case .figureSave, .figureSubmit, .figureApprove, .figureReturn, .figureReopen: .figure
+        case .narrativeSave, .narrativeSubmit, .narrativeApprove, .narrativeReturn, .narrativeReopen: .narrative
+        case .periodCreate, .periodOpen, .periodClose, .periodLock, .periodReopen, .periodExtend: .period
+        case .departmentCreate, .departmentRename: .department
+        case .projectAssign: .project
+        case .planImport: .plan
+        case .userCreate, .userDisable, .userEnable, .userSetRole, .userSetPassword, .userResetPassword: .user
+        case .sessionLogin, .sessionLogout: .session
+        }
+    }
+}
+
 enum Audit {
     static func write(
-        on c: Connection, actorID: Int?, actorLogin: String?, action: String, entity: AuditEntity, id: String,
+        on c: Connection, actorID: Int?, actorLogin: String?, action: AuditAction, id: String,
         before: (any Encodable)?, after: (any Encodable)?, reason: String?
     ) throws {
         try c.execute(
             """
             INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id, before, after, reason)
-            VALUES (\(actorID), \(actorLogin), \(action), \(entity.rawValue), \(id),
+            VALUES (\(actorID), \(actorLogin), \(action), \(action.entity), \(id),
                     \(try json(before)), \(try json(after)), \(reason))
             """)
     }
@@ -29,3 +75,6 @@ enum Audit {
         return RawJSON(Array(try encoder.encode(value)))
     }
 }
+
+extension AuditEntity: PostgresCodable {}
+extension AuditAction: PostgresCodable {}

@@ -166,3 +166,26 @@ public enum PeriodState: String, Sendable, Codable, CaseIterable {
     case closed
     case locked
 }
+
+// Columns of these types decode by type and bind as parameters: `row.decode(WorkflowState.self)`, `\(period)`.
+extension PeriodCode: PostgresCodable {
+    public static var postgresTypeOID: UInt32 { 0 }
+    public var postgresText: String? { description }
+
+    public static func decode(text: String, column: PostgresColumn) throws -> PeriodCode {
+        guard let code = PeriodCode(text) else {
+            throw PostgresError(
+                kind: .decoding, message: "column \"\(column.name)\" (index \(column.index)) is not a period code")
+        }
+        return code
+    }
+}
+
+extension Role: PostgresCodable {}
+extension MeasureKind: PostgresCodable {}
+extension ValueType: PostgresCodable {}
+extension Direction: PostgresCodable {}
+extension TargetQualifier: PostgresCodable {}
+extension FigureStatus: PostgresCodable {}
+extension WorkflowState: PostgresCodable {}
+extension PeriodState: PostgresCodable {}

@@ -88,8 +88,8 @@ enum FigureImport {
             // A savepoint per row: a row the database refuses must not abort the checks of the rows after it.
             try c.execute("SAVEPOINT figure_import_row")
             do {
-                let (figure, didSave) = try FigureStore.save(
-                    tx, period: period, indicator: row.indicator, input: row.input
+                let (figure, didSave) = try WorkflowGate.save(
+                    FigureSubject.self, tx, code: row.indicator, period: period, input: row.input
                 ) { current in try existing(current, row) }
                 try c.execute("RELEASE SAVEPOINT figure_import_row")
                 figures.append(figure)
@@ -122,7 +122,7 @@ enum FigureImport {
     /// the figure says already changes nothing, whatever its state or version, so that a file imports twice and
     /// an export imports as it is. Any other row must carry the figure's version, which the save then checks:
     /// a file never silently overwrites a figure.
-    static func existing(_ current: FigureRow, _ row: FigureImportRow) throws -> FigureStore.SaveExisting {
+    static func existing(_ current: FigureRow, _ row: FigureImportRow) throws -> WorkflowGate.SaveExisting {
         let (input, figure) = (row.input, current.content)
         // The value is compared with its scale: 4.0 is not 4, since reports print the decimals as entered.
         let same =

@@ -13,16 +13,7 @@ struct IndicatorRef {
 }
 
 /// A figure row as the workflow needs it.
-struct FigureRow {
-    let id: Int
-    let state: WorkflowState
-    let version: Int
-    let content: FigureContent
-    let enteredBy: Int
-    /// Nil until first approved.
-    let approved: FigureContent?
-    let changedSinceApproval: Bool
-}
+typealias FigureRow = ReviewRow<FigureContent>
 
 /// The latest approved value of an earlier period, which a new figure is compared against.
 struct PreviousFigure {
@@ -40,15 +31,6 @@ struct FigureAuditRecord: Encodable {
     var version: Int
     var changedSinceApproval: Bool
 
-    init(_ row: FigureRow) {
-        (status, value, note, asOf) = (row.content.status, row.content.value, row.content.note, row.content.asOf)
-        (state, version, changedSinceApproval) = (row.state, row.version, row.changedSinceApproval)
-    }
-
-    init(_ info: FigureInfo) {
-        (status, value, note, asOf) = (info.status, info.value, info.note, info.asOf)
-        (state, version, changedSinceApproval) = (info.state, info.version, info.changedSinceApproval)
-    }
 }
 
 /// The rules a figure's content must follow.

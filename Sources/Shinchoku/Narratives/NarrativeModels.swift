@@ -59,14 +59,6 @@ public struct NarrativeContent: Sendable, Equatable, Codable {
         ]
     }
 
-    /// Reads the six text columns starting at `first`, in the order of ``texts``.
-    init(row r: Row, from first: Int) throws {
-        self.init(
-            progress: try r.decode(String?.self, at: first), progressHard: try r.decode(String?.self, at: first + 1),
-            progressSoft: try r.decode(String?.self, at: first + 2), outlook: try r.decode(String?.self, at: first + 3),
-            outlookHard: try r.decode(String?.self, at: first + 4),
-            outlookSoft: try r.decode(String?.self, at: first + 5))
-    }
 }
 
 /// A narrative as users see it: its texts, where it is in review, and the last approved texts.

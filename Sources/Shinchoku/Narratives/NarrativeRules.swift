@@ -2,16 +2,7 @@ import Foundation
 import LibPQ
 
 /// A narrative row as the workflow needs it.
-struct NarrativeRow {
-    let id: Int
-    let state: WorkflowState
-    let version: Int
-    let content: NarrativeContent
-    let enteredBy: Int
-    /// Nil until first approved.
-    let approved: NarrativeContent?
-    let changedSinceApproval: Bool
-}
+typealias NarrativeRow = ReviewRow<NarrativeContent>
 
 /// What the audit trail keeps of a narrative: its texts, where it is in review, and its version.
 struct NarrativeAuditRecord: Encodable {
@@ -20,17 +11,6 @@ struct NarrativeAuditRecord: Encodable {
     var version: Int
     var changedSinceApproval: Bool
 
-    init(_ row: NarrativeRow) {
-        (content, state, version, changedSinceApproval) = (
-            row.content, row.state, row.version, row.changedSinceApproval
-        )
-    }
-
-    init(_ info: NarrativeInfo) {
-        (content, state, version, changedSinceApproval) = (
-            info.content, info.state, info.version, info.changedSinceApproval
-        )
-    }
 }
 
 /// The rules a narrative's texts must follow.

@@ -15,12 +15,7 @@ extension ShinchokuService {
             if let department, try PlanStore.department(c, code: department) == nil {
                 throw ServiceError.notFound("There is no department \(department).")
             }
-            return try NarrativeStore.infos(
-                c,
-                where: """
-                    n.period_code = \(period.description) AND (\(department)::text IS NULL OR d.code = \(department))
-                    AND (\(state?.rawValue)::text IS NULL OR n.state::text = \(state?.rawValue))
-                    """)
+            return try NarrativeStore.infos(c, period: period, department: department, state: state)
         }
     }
 
@@ -29,11 +24,7 @@ extension ShinchokuService {
         -> NarrativeInfo
     {
         try await perform(as: reader) { tx in
-            let c = tx.connection
-            let owner = try NarrativeStore.project(c, code: project, lock: false)
-            _ = try WorkflowGate.period(c, period, department: nil, lock: false)
-            let row = try NarrativeStore.existing(c, owner, period, forUpdate: false)
-            return try NarrativeStore.info(c, id: row.id)
+            try WorkflowGate.read(NarrativeSubject.self, tx, code: project, period: period)
         }
     }
 
@@ -42,13 +33,7 @@ extension ShinchokuService {
         -> [WorkflowEventInfo]
     {
         try await perform(as: reader) { tx in
-            let c = tx.connection
-            let owner = try NarrativeStore.project(c, code: project, lock: false)
-            _ = try WorkflowGate.period(c, period, department: nil, lock: false)
-            guard
-                let row = try NarrativeStore.narrative(c, projectID: owner.projectID, period: period, forUpdate: false)
-            else { return [] }
-            return try WorkflowLog.history(c, .narrative(id: row.id))
+            try WorkflowGate.history(NarrativeSubject.self, tx, code: project, period: period)
         }
     }
 
@@ -62,67 +47,7 @@ extension ShinchokuService {
         period: PeriodCode, project: String, input: NarrativeInput, as clerk: ActorReference
     ) async throws -> NarrativeInfo {
         try await perform(as: clerk) { tx in
-            try tx.require(.clerk, to: "write narratives")
-            let c = tx.connection
-            let actorID = try WorkflowGate.actorID(tx)
-            let owner = try NarrativeStore.project(c, code: project, lock: true)
-            let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
-            try WorkflowGate.requireEntry(tx, owner: owner, period: window, what: "narratives")
-            let current = try NarrativeStore.narrative(c, projectID: owner.projectID, period: period, forUpdate: true)
-            if let current {
-                try WorkflowGate.checkState(.save, from: current.state, noun: "narrative")
-                try WorkflowGate.checkVersion(input.version, current: current.version, noun: "narrative")
-            } else if let version = input.version {
-                throw ServiceError.conflict(
-                    "No narrative for \(project) in \(period) exists yet, so version \(version) cannot be changed; "
-                        + "save it without a version to create it.")
-            }
-            let content = NarrativeContent(
-                progress: EnteredText.nonBlank(input.progress), progressHard: EnteredText.nonBlank(input.progressHard),
-                progressSoft: EnteredText.nonBlank(input.progressSoft), outlook: EnteredText.nonBlank(input.outlook),
-                outlookHard: EnteredText.nonBlank(input.outlookHard),
-                outlookSoft: EnteredText.nonBlank(input.outlookSoft))
-            try NarrativeRules.check(content, forSubmission: false)
-
-            let id: Int
-            let version: Int
-            if let current {
-                let changed = current.approved.map { $0 != content } ?? false
-                let updated = try c.execute(
-                    """
-                    UPDATE narratives SET progress = \(content.progress), progress_hard = \(content.progressHard),
-                        progress_soft = \(content.progressSoft), outlook = \(content.outlook),
-                        outlook_hard = \(content.outlookHard), outlook_soft = \(content.outlookSoft),
-                        state = 'draft', version = version + 1, entered_by = \(actorID),
-                        changed_since_approval = \(changed), updated_at = now()
-                    WHERE id = \(current.id) AND version = \(current.version)
-                    """)
-                guard updated == 1 else { throw NarrativeStore.concurrentChange }
-                (id, version) = (current.id, current.version + 1)
-            } else {
-                guard
-                    let row = try c.query(
-                        """
-                        INSERT INTO narratives (project_id, period_code, progress, progress_hard, progress_soft,
-                                                outlook, outlook_hard, outlook_soft, entered_by)
-                        VALUES (\(owner.projectID), \(period.description), \(content.progress),
-                                \(content.progressHard), \(content.progressSoft), \(content.outlook),
-                                \(content.outlookHard), \(content.outlookSoft), \(actorID))
-                        ON CONFLICT (project_id, period_code) DO NOTHING
-                        RETURNING id
-                        """
-                    ).first
-                else { throw NarrativeStore.concurrentChange }
-                (id, version) = (try row.decode(Int.self, at: 0), 1)
-            }
-            try WorkflowLog.record(
-                tx, .narrative(id: id), action: .save, from: current?.state, version: version,
-                content: WorkflowJSON.encode(content), comment: nil)
-            let after = try NarrativeStore.info(c, id: id)
-            try tx.audit(
-                "narrative.save", entity: .narrative, id: NarrativeStore.auditID(period, project),
-                before: current.map(NarrativeAuditRecord.init), after: NarrativeAuditRecord(after))
-            return after
+            try WorkflowGate.save(NarrativeSubject.self, tx, code: project, period: period, input: input).info
         }
     }
 
@@ -132,16 +57,7 @@ extension ShinchokuService {
         async throws -> NarrativeInfo
     {
         try await perform(as: clerk) { tx in
-            try tx.require(.clerk, to: "submit narratives")
-            let c = tx.connection
-            let owner = try NarrativeStore.project(c, code: project, lock: true)
-            let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
-            try WorkflowGate.requireEntry(tx, owner: owner, period: window, what: "narratives")
-            let current = try NarrativeStore.existing(c, owner, period, forUpdate: true)
-            try WorkflowGate.checkState(.submit, from: current.state, noun: "narrative")
-            try WorkflowGate.checkVersion(version, current: current.version, noun: "narrative")
-            try NarrativeRules.check(current.content, forSubmission: true)
-            return try NarrativeStore.transition(tx, .submit, owner, period, current, comment: nil)
+            try WorkflowGate.submit(NarrativeSubject.self, tx, code: project, period: period, version: version)
         }
     }
 
@@ -152,28 +68,14 @@ extension ShinchokuService {
     public func approveNarrative(
         period: PeriodCode, project: String, version: Int, comment: String? = nil, as reviewer: ActorReference
     ) async throws -> NarrativeInfo {
-        try await perform(as: reviewer) { tx in
-            try tx.require(.approver, to: "approve narratives")
-            let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
-            try WorkflowGate.requireReview(window)
-            let (owner, current) = try NarrativeStore.forReview(tx, .approve, project, period, version: version)
-            return try NarrativeStore.transition(
-                tx, .approve, owner, period, current, comment: EnteredText.nonBlank(comment))
-        }
+        try await review(NarrativeSubject.self, .approve, project, period, version, comment, as: reviewer)
     }
 
     /// Returns a submitted narrative to the clerk with a reason. Approvers, as for approval.
     public func returnNarrative(
         period: PeriodCode, project: String, version: Int, reason: String, as reviewer: ActorReference
     ) async throws -> NarrativeInfo {
-        try await perform(as: reviewer) { tx in
-            try tx.require(.approver, to: "return narratives")
-            let reason = try WorkflowGate.requireReason(reason, for: .return)
-            let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
-            try WorkflowGate.requireReview(window)
-            let (owner, current) = try NarrativeStore.forReview(tx, .return, project, period, version: version)
-            return try NarrativeStore.transition(tx, .return, owner, period, current, comment: reason)
-        }
+        try await review(NarrativeSubject.self, .return, project, period, version, reason, as: reviewer)
     }
 
     /// Reopens an approved narrative for correction, with a reason; reports keep printing the approved texts
@@ -181,13 +83,6 @@ extension ShinchokuService {
     public func reopenNarrative(
         period: PeriodCode, project: String, version: Int, reason: String, as reviewer: ActorReference
     ) async throws -> NarrativeInfo {
-        try await perform(as: reviewer) { tx in
-            try tx.require(.approver, to: "reopen narratives")
-            let reason = try WorkflowGate.requireReason(reason, for: .reopen)
-            let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
-            try WorkflowGate.requireReview(window)
-            let (owner, current) = try NarrativeStore.forReview(tx, .reopen, project, period, version: version)
-            return try NarrativeStore.transition(tx, .reopen, owner, period, current, comment: reason)
-        }
+        try await review(NarrativeSubject.self, .reopen, project, period, version, reason, as: reviewer)
     }
 }

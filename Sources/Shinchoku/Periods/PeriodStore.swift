@@ -15,7 +15,7 @@ enum PeriodStore {
 
     /// Moves a period from one of `from` to `to`, or refuses with a conflict that names its current state.
     static func move(
-        _ tx: Transaction, _ code: PeriodCode, from: Set<PeriodState>, to: PeriodState, action: String,
+        _ tx: Transaction, _ code: PeriodCode, from: Set<PeriodState>, to: PeriodState, action: AuditAction,
         reason: String?, refusal: (PeriodState) -> String
     ) throws -> PeriodInfo {
         let c = tx.connection
@@ -28,7 +28,7 @@ enum PeriodStore {
             """)
         let after = try existing(c, code)
         try tx.audit(
-            action, entity: .period, id: code.description, before: ["state": before.state.rawValue],
+            action, id: code.description, before: ["state": before.state.rawValue],
             after: ["state": to.rawValue], reason: reason)
         return after
     }

@@ -70,7 +70,7 @@ extension ShinchokuService {
                         \(due), 'planned')
                 """)
             let created = try PeriodStore.existing(c, code)
-            try tx.audit("period.create", entity: .period, id: code.description, after: created)
+            try tx.audit(.periodCreate, id: code.description, after: created)
             return created
         }
     }
@@ -80,7 +80,7 @@ extension ShinchokuService {
     public func openPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "open periods")
-            return try PeriodStore.move(tx, code, from: [.planned], to: .open, action: "period.open", reason: nil) {
+            return try PeriodStore.move(tx, code, from: [.planned], to: .open, action: .periodOpen, reason: nil) {
                 state in
                 state == .open
                     ? "\(code) is open already."
@@ -93,7 +93,7 @@ extension ShinchokuService {
     public func closePeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "close periods")
-            return try PeriodStore.move(tx, code, from: [.open], to: .closed, action: "period.close", reason: nil) {
+            return try PeriodStore.move(tx, code, from: [.open], to: .closed, action: .periodClose, reason: nil) {
                 "\(code) is \($0.rawValue); only an open period can be closed."
             }
         }
@@ -103,7 +103,7 @@ extension ShinchokuService {
     public func lockPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "lock periods")
-            return try PeriodStore.move(tx, code, from: [.closed], to: .locked, action: "period.lock", reason: nil) {
+            return try PeriodStore.move(tx, code, from: [.closed], to: .locked, action: .periodLock, reason: nil) {
                 "\(code) is \($0.rawValue); only a closed period can be locked."
             }
         }
@@ -119,7 +119,7 @@ extension ShinchokuService {
             v.require(PeriodStore.isPresent(reason), "reason", "reopening a period needs a reason")
             try v.check()
             return try PeriodStore.move(
-                tx, code, from: [.closed, .locked], to: .open, action: "period.reopen", reason: reason
+                tx, code, from: [.closed, .locked], to: .open, action: .periodReopen, reason: reason
             ) { "\(code) is \($0.rawValue); only a closed or locked period can be reopened." }
         }
     }
@@ -162,7 +162,7 @@ extension ShinchokuService {
                 "UPDATE periods SET version = version + 1, updated_at = now() WHERE code = \(code.description)")
             let after = try PeriodStore.existing(c, code)
             try tx.audit(
-                "period.extend", entity: .period, id: code.description, before: before,
+                .periodExtend, id: code.description, before: before,
                 after: after.extensions.first { $0.department == department }, reason: reason)
             return after
         }

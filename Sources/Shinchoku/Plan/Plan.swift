@@ -118,7 +118,7 @@ extension ShinchokuService {
             if exists { throw ServiceError.conflict("A department with the code \(code) already exists.") }
             try tx.connection.execute("INSERT INTO departments (code, name) VALUES (\(code), \(name))")
             let d = try PlanStore.department(tx.connection, code: code)!
-            try tx.audit("department.create", entity: .department, id: code, after: d)
+            try tx.audit(.departmentCreate, id: code, after: d)
             return d
         }
     }
@@ -138,7 +138,7 @@ extension ShinchokuService {
             try tx.connection.execute(
                 "UPDATE departments SET name = \(name), version = version + 1, updated_at = now() WHERE code = \(code)")
             let after = try PlanStore.department(tx.connection, code: code)!
-            try tx.audit("department.rename", entity: .department, id: code, before: before, after: after)
+            try tx.audit(.departmentRename, id: code, before: before, after: after)
             return after
         }
     }
@@ -182,7 +182,7 @@ extension ShinchokuService {
                 WHERE id = \(projectID)
                 """)
             try tx.audit(
-                "project.assign", entity: .project, id: projectCode, before: ["department": fromCode],
+                .projectAssign, id: projectCode, before: ["department": fromCode],
                 after: ["department": departmentCode], reason: reason)
             return try PlanStore.projects(c, code: projectCode)[0]
         }

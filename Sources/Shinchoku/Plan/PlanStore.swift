@@ -244,7 +244,7 @@ enum PlanStore {
         let summary = PlanImportSummary(
             departments: plan.departments.count, programs: plan.programs.count, projects: plan.projects.count,
             indicators: plan.projects.reduce(0) { $0 + $1.indicators.count }, created: created)
-        try tx.audit("plan.import", entity: .plan, id: plan.title, after: summary)
+        try tx.audit(.planImport, id: plan.title, after: summary)
         return summary
     }
 }

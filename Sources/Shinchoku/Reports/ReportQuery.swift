@@ -70,40 +70,34 @@ enum ReportQueryStore {
         // Period codes (YYYYQn, checked by the schema) sort in time order.
         let rows = try c.query(
             """
-            SELECT i.code, f.period_code, f.status::text, f.value, f.note, f.as_of, f.state::text,
-                   f.approved_at IS NOT NULL, f.approved_status::text, f.approved_value, f.approved_note,
-                   f.approved_as_of
+            SELECT i.code AS indicator, f.period_code AS period, f.state, f.status, f.value, f.note, f.as_of,
+                   f.approved_status, f.approved_value, f.approved_note, f.approved_as_of
             FROM figures f JOIN indicators i ON i.id = f.indicator_id
-            WHERE f.period_code <= \(period.description)
+            WHERE f.period_code <= \(period)
             ORDER BY i.code, f.period_code
             """)
         var result: [String: [ReportData.Figure]] = [:]
         for r in rows {
-            let figurePeriod = try WorkflowLog.period(r, 1)
-            let current = FigureContent(
-                status: try PlanStore.enumValue(r, 2), value: try r.decode(ExactDecimal?.self, at: 3),
-                note: try r.decode(String?.self, at: 4), asOf: try r.decode(CalendarDate.self, at: 5))
-            let state: WorkflowState = try PlanStore.enumValue(r, 6)
-            var approved: FigureContent?
-            if try r.decode(Bool.self, at: 7) {
-                approved = FigureContent(
-                    status: try PlanStore.enumValue(r, 8), value: try r.decode(ExactDecimal?.self, at: 9),
-                    note: try r.decode(String?.self, at: 10), asOf: try r.decode(CalendarDate.self, at: 11))
-            }
-            let shown: (FigureContent, WorkflowState)
-            if let approved, !includePending || approved == current {
-                shown = (approved, .approved)
-            } else if includePending {
-                shown = (current, state)
-            } else {
-                continue  // never approved: not in an approved-only report
-            }
-            result[try r.decode(String.self, at: 0), default: []].append(
+            let current = try FigureContent(r)
+            guard
+                let (shown, state) = reported(
+                    current, try r["state"], approved: try FigureContent(approvedIn: r), includePending)
+            else { continue }
+            result[try r["indicator"], default: []].append(
                 ReportData.Figure(
-                    period: figurePeriod, status: shown.0.status, value: shown.0.value, asOf: shown.0.asOf,
-                    note: shown.0.note, state: shown.1))
+                    period: try r["period"], status: shown.status, value: shown.value, asOf: shown.asOf,
+                    note: shown.note, state: state))
         }
         return result
+    }
+
+    /// What a report prints of an item: the approved content (also while a correction is pending, unless pending
+    /// work is included), else with `includePending` the current content in its state; nil for nothing.
+    private static func reported<Content: Equatable>(
+        _ current: Content, _ state: WorkflowState, approved: Content?, _ includePending: Bool
+    ) -> (Content, WorkflowState)? {
+        if let approved, !includePending || approved == current { return (approved, .approved) }
+        return includePending ? (current, state) : nil  // never approved: not in an approved-only report
     }
 
     /// The narrative to report of each project in the period.
@@ -112,28 +106,24 @@ enum ReportQueryStore {
     {
         let rows = try c.query(
             """
-            SELECT p.code, n.state::text, n.approved_content,
+            SELECT p.code AS project, n.state, n.approved_content,
                    n.progress, n.progress_hard, n.progress_soft, n.outlook, n.outlook_hard, n.outlook_soft
             FROM narratives n JOIN projects p ON p.id = n.project_id
-            WHERE n.period_code = \(period.description)
+            WHERE n.period_code = \(period)
             """)
         var result: [String: ReportData.Narrative] = [:]
         for r in rows {
-            let current = try NarrativeContent(row: r, from: 3)
-            let state: WorkflowState = try PlanStore.enumValue(r, 1)
-            let approved = try r.decode(RawJSON?.self, at: 2).map { try WorkflowJSON.decode(NarrativeContent.self, $0) }
-            let shown: (NarrativeContent, WorkflowState)
-            if let approved, !includePending || approved == current {
-                shown = (approved, .approved)
-            } else if includePending {
-                shown = (current, state)
-            } else {
-                continue
+            let approved = try (r["approved_content"] as RawJSON?).map {
+                try WorkflowJSON.decode(NarrativeContent.self, $0)
             }
-            result[try r.decode(String.self, at: 0)] = ReportData.Narrative(
-                progress: shown.0.progress, progressHard: shown.0.progressHard, progressSoft: shown.0.progressSoft,
-                outlook: shown.0.outlook, outlookHard: shown.0.outlookHard, outlookSoft: shown.0.outlookSoft,
-                state: shown.1)
+            guard
+                let (shown, state) = reported(
+                    try NarrativeContent(r), try r["state"], approved: approved, includePending)
+            else { continue }
+            result[try r["project"]] = ReportData.Narrative(
+                progress: shown.progress, progressHard: shown.progressHard, progressSoft: shown.progressSoft,
+                outlook: shown.outlook, outlookHard: shown.outlookHard, outlookSoft: shown.outlookSoft,
+                state: state)
         }
         return result
     }

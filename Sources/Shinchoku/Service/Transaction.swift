@@ -26,11 +26,11 @@ struct Transaction {
 
     /// Writes one audit event in this transaction.
     func audit(
-        _ action: String, entity: AuditEntity, id: String, before: (any Encodable)? = nil,
+        _ action: AuditAction, id: String, before: (any Encodable)? = nil,
         after: (any Encodable)? = nil, reason: String? = nil
     ) throws {
         try Audit.write(
-            on: connection, actorID: actor.id, actorLogin: actor.login, action: action, entity: entity, id: id,
+            on: connection, actorID: actor.id, actorLogin: actor.login, action: action, id: id,
             before: before, after: after, reason: reason)
     }
 }

@@ -9,7 +9,7 @@ import LibPQ
 //                     └──save── returned ◀──return──────────────┘ (reopen)
 
 /// A step in the life of a figure or narrative.
-public enum WorkflowAction: String, Sendable, Codable, CaseIterable {
+public enum WorkflowAction: String, Sendable, Codable, CaseIterable, PostgresCodable {
     /// The clerk entered or corrected it; it is a draft afterwards.
     case save
     /// The clerk sent it for review.
@@ -97,6 +97,16 @@ extension ShinchokuService {
         try await perform(as: reviewer) { tx in
             try tx.require(.approver, to: "see the review queue")
             return try WorkflowLog.reviewQueue(tx.connection)
+        }
+    }
+
+    /// One approver's step on a figure or narrative, in a transaction of its own.
+    func review<S: ReviewSubject>(
+        _ subject: S.Type, _ action: WorkflowAction, _ code: String, _ period: PeriodCode, _ version: Int,
+        _ comment: String?, as reviewer: ActorReference
+    ) async throws -> S.Info {
+        try await perform(as: reviewer) { tx in
+            try WorkflowGate.review(S.self, action, tx, code: code, period: period, version: version, comment: comment)
         }
     }
 }

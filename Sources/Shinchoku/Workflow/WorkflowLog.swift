@@ -15,11 +15,11 @@ enum WorkflowLog {
             """
             INSERT INTO workflow_events (figure_id, narrative_id, action, from_state, to_state, version, content,
                                          comment, actor_id)
-            VALUES (\(subject.figureID), \(subject.narrativeID), \(action.rawValue), \(from?.rawValue),
-                    \(action.resultingState.rawValue), \(version), \(content), \(comment), \(actorID))
+            VALUES (\(subject.figureID), \(subject.narrativeID), \(action), \(from), \(action.resultingState),
+                    \(version), \(content), \(comment), \(actorID))
             RETURNING id
             """
-        )[0].decode(Int.self, at: 0)
+        ).single().decode(Int.self)
         if let decision = action.reviewDecision {
             try c.execute(
                 """
@@ -35,21 +35,17 @@ enum WorkflowLog {
     static func history(_ c: Connection, _ subject: WorkflowSubject) throws -> [WorkflowEventInfo] {
         let rows = try c.query(
             """
-            SELECT e.action::text, e.from_state::text, e.to_state::text, e.version, u.login, u.display_name, e.at,
-                   e.content, e.comment
+            SELECT e.action, e.from_state, e.to_state, e.version, u.login, u.display_name, e.at, e.comment, e.content
             FROM workflow_events e JOIN users u ON u.id = e.actor_id
             WHERE e.\(subject.condition)
             ORDER BY e.id
             """)
         return try rows.map { r in
-            let content = try r.decode(RawJSON.self, at: 7)
+            let (action, from, to, version, actor, actorName, at, comment, content) = try r.decode(
+                (WorkflowAction, WorkflowState?, WorkflowState, Int, String, String, Date, String?, RawJSON).self)
             var event = WorkflowEventInfo(
-                action: try PlanStore.enumValue(r, 0),
-                fromState: try r.decode(String?.self, at: 1).flatMap(WorkflowState.init(rawValue:)),
-                toState: try PlanStore.enumValue(r, 2), version: try r.decode(Int.self, at: 3),
-                actor: try r.decode(String.self, at: 4), actorName: try r.decode(String.self, at: 5),
-                at: try r.decode(Date.self, at: 6), figure: nil, narrative: nil,
-                comment: try r.decode(String?.self, at: 8))
+                action: action, fromState: from, toState: to, version: version, actor: actor, actorName: actorName,
+                at: at, figure: nil, narrative: nil, comment: comment)
             switch subject {
             case .figure: event.figure = try WorkflowJSON.decode(FigureContent.self, content)
             case .narrative: event.narrative = try WorkflowJSON.decode(NarrativeContent.self, content)
@@ -64,9 +60,9 @@ enum WorkflowLog {
         // last update, so that nothing waiting is hidden from the approvers.
         let figures = try c.query(
             """
-            SELECT f.period_code, p.code, p.title, d.code, i.code, i.name, f.version,
-                   coalesce(s.at, f.updated_at), u.login, f.changed_since_approval,
-                   f.status::text, f.value, f.note, f.as_of
+            SELECT f.period_code AS period, p.code AS project, p.title AS project_title, d.code AS department,
+                   i.code AS indicator, i.name AS indicator_name, f.version, coalesce(s.at, f.updated_at) AS at,
+                   u.login, f.changed_since_approval, f.status, f.value, f.note, f.as_of
             FROM figures f
             JOIN indicators i ON i.id = f.indicator_id
             JOIN projects p ON p.id = i.project_id
@@ -78,22 +74,13 @@ enum WorkflowLog {
             WHERE f.state = 'submitted'
             """
         ).map { r in
-            ReviewItem(
-                kind: .figure, period: try period(r, 0), project: try r.decode(String.self, at: 1),
-                projectTitle: try r.decode(String.self, at: 2), department: try r.decode(String.self, at: 3),
-                indicator: try r.decode(String.self, at: 4), indicatorName: try r.decode(String.self, at: 5),
-                version: try r.decode(Int.self, at: 6), submittedAt: try r.decode(Date.self, at: 7),
-                submittedBy: try r.decode(String.self, at: 8), changedSinceApproval: try r.decode(Bool.self, at: 9),
-                figure: FigureContent(
-                    status: try PlanStore.enumValue(r, 10), value: try r.decode(ExactDecimal?.self, at: 11),
-                    note: try r.decode(String?.self, at: 12), asOf: try r.decode(CalendarDate.self, at: 13)),
-                narrative: nil)
+            try ReviewItem(r, kind: .figure, indicator: r["indicator"], indicatorName: r["indicator_name"])
         }
         let narratives = try c.query(
             """
-            SELECT n.period_code, p.code, p.title, d.code, n.version, coalesce(s.at, n.updated_at), u.login,
-                   n.changed_since_approval, n.progress, n.progress_hard, n.progress_soft,
-                   n.outlook, n.outlook_hard, n.outlook_soft
+            SELECT n.period_code AS period, p.code AS project, p.title AS project_title, d.code AS department,
+                   n.version, coalesce(s.at, n.updated_at) AS at, u.login, n.changed_since_approval,
+                   n.progress, n.progress_hard, n.progress_soft, n.outlook, n.outlook_hard, n.outlook_soft
             FROM narratives n
             JOIN projects p ON p.id = n.project_id
             JOIN departments d ON d.id = p.department_id
@@ -103,27 +90,24 @@ enum WorkflowLog {
             JOIN users u ON u.id = coalesce(s.actor_id, n.entered_by)
             WHERE n.state = 'submitted'
             """
-        ).map { r in
-            ReviewItem(
-                kind: .narrative, period: try period(r, 0), project: try r.decode(String.self, at: 1),
-                projectTitle: try r.decode(String.self, at: 2), department: try r.decode(String.self, at: 3),
-                indicator: nil, indicatorName: nil, version: try r.decode(Int.self, at: 4),
-                submittedAt: try r.decode(Date.self, at: 5), submittedBy: try r.decode(String.self, at: 6),
-                changedSinceApproval: try r.decode(Bool.self, at: 7), figure: nil,
-                narrative: try NarrativeContent(row: r, from: 8))
-        }
+        ).map { r in try ReviewItem(r, kind: .narrative, indicator: nil, indicatorName: nil) }
         return (figures + narratives).sorted {
             ($0.submittedAt, $0.period, $0.project, $0.indicator ?? "")
                 < ($1.submittedAt, $1.period, $1.project, $1.indicator ?? "")
         }
     }
+}
 
-    /// Decodes a period code column.
-    static func period(_ r: Row, _ i: Int) throws -> PeriodCode {
-        guard let p = PeriodCode(try r.decode(String.self, at: i)) else {
-            throw PostgresError(kind: .decoding, message: "unexpected period code in column \(i)")
-        }
-        return p
+extension ReviewItem {
+    /// Reads a row of the review queue by column name.
+    fileprivate init(_ r: Row, kind: Kind, indicator: String?, indicatorName: String?) throws {
+        self.init(
+            kind: kind, period: try r["period"], project: try r["project"], projectTitle: try r["project_title"],
+            department: try r["department"], indicator: indicator, indicatorName: indicatorName,
+            version: try r["version"], submittedAt: try r["at"], submittedBy: try r["login"],
+            changedSinceApproval: try r["changed_since_approval"],
+            figure: kind == .figure ? try FigureContent(r) : nil,
+            narrative: kind == .narrative ? try NarrativeContent(r) : nil)
     }
 }
 
@@ -131,7 +115,7 @@ enum WorkflowLog {
 /// decimals as strings so that no figure passes through floating point.
 enum WorkflowJSON {
     static func encode(_ value: some Encodable) throws -> RawJSON {
-        try Audit.json(value)!
+        try Audit.json(value) ?? RawJSON("null")
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ json: RawJSON) throws -> T {
