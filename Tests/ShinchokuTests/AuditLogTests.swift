@@ -143,3 +143,16 @@ import Testing
         #expect(again == value)
     }
 }
+
+@Suite struct AuditActionTests {
+    /// Every workflow step on a figure or narrative has its action, named `<entity>.<step>` as stored.
+    @Test func everyWorkflowStepHasItsAction() {
+        for entity in [AuditEntity.figure, .narrative] {
+            for step in WorkflowAction.allCases {
+                let action = AuditAction.workflow(entity, step)
+                #expect(action.rawValue == "\(entity.rawValue).\(step.rawValue)" && action.entity == entity)
+            }
+        }
+        #expect(AuditAction.allCases.allSatisfy { $0.rawValue.hasPrefix($0.entity.rawValue + ".") })
+    }
+}

@@ -38,6 +38,14 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case sessionLogin = "session.login"
     case sessionLogout = "session.logout"
 
+    /// A workflow step on a figure or narrative: `figure.approve`, `narrative.save`.
+    static func workflow(_ entity: AuditEntity, _ step: WorkflowAction) -> AuditAction {
+        guard let action = AuditAction(rawValue: "\(entity.rawValue).\(step.rawValue)") else {
+            preconditionFailure("no audit action for \(step) on a \(entity)")
+        }
+        return action
+    }
+
     /// The kind of thing the action is about: the part before the dot.
     public var entity: AuditEntity {
         switch self {

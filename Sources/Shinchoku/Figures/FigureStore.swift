@@ -2,10 +2,12 @@ import Foundation
 import LibPQ
 
 /// SQL for the figures table. It checks nothing: the rules are in ``FigureRules`` and ``WorkflowGate``.
-enum FigureStore {
-    /// An indicator and its project's owner. With `lockProject`, the project row is share-locked.
-    static func indicator(_ c: Connection, code: String, lockProject: Bool) throws -> IndicatorRef? {
-        let lock: SQLQuery = lockProject ? " FOR SHARE OF p" : ""
+enum FigureStore: ReviewStore {
+    static let table = "figures"
+
+    /// An indicator and its project's owner. With `lock`, the project row is share-locked.
+    static func target(_ c: Connection, code: String, lock: Bool) throws -> IndicatorRef? {
+        let lock: SQLQuery = lock ? " FOR SHARE OF p" : ""
         guard
             let r = try c.query(
                 """
@@ -25,14 +27,16 @@ enum FigureStore {
     }
 
     /// The figure of an indicator in a period, if entered; with `forUpdate`, locked until the transaction ends.
-    static func figure(_ c: Connection, indicatorID: Int, period: PeriodCode, forUpdate: Bool) throws -> FigureRow? {
+    static func row(_ c: Connection, of indicator: IndicatorRef, period: PeriodCode, forUpdate: Bool) throws
+        -> FigureRow?
+    {
         let lock: SQLQuery = forUpdate ? " FOR UPDATE" : ""
         guard
             let r = try c.query(
                 """
                 SELECT id, state, version, entered_by, changed_since_approval, status, value, note, as_of,
                        approved_status, approved_value, approved_note, approved_as_of
-                FROM figures WHERE indicator_id = \(indicatorID) AND period_code = \(period)
+                FROM figures WHERE indicator_id = \(indicator.id) AND period_code = \(period)
                 """ + lock
             ).first
         else { return nil }
@@ -44,12 +48,12 @@ enum FigureStore {
 
     /// Inserts a draft figure; nil when another transaction inserted it first.
     static func insert(
-        _ c: Connection, _ content: FigureContent, indicatorID: Int, period: PeriodCode, by actorID: Int
+        _ c: Connection, _ content: FigureContent, of indicator: IndicatorRef, period: PeriodCode, by actorID: Int
     ) throws -> Int? {
         try c.query(
             """
             INSERT INTO figures (indicator_id, period_code, status, value, note, as_of, entered_by)
-            VALUES (\(indicatorID), \(period), \(content.status), \(content.value), \(content.note),
+            VALUES (\(indicator.id), \(period), \(content.status), \(content.value), \(content.note),
                     \(content.asOf), \(actorID))
             ON CONFLICT (indicator_id, period_code) DO NOTHING
             RETURNING id
@@ -71,19 +75,11 @@ enum FigureStore {
             """)
     }
 
-    /// Moves the figure at `current`'s version to `state`; with an `approver`, its content becomes the approved
-    /// one. The rows updated.
-    static func move(_ c: Connection, _ current: FigureRow, to state: WorkflowState, approver: Int?) throws -> Int {
-        guard let approver else {
-            return try c.execute(
-                """
-                UPDATE figures SET state = \(state), version = version + 1, updated_at = now()
-                WHERE id = \(current.id) AND version = \(current.version)
-                """)
-        }
-        return try c.execute(
+    /// Approves the figure at `current`'s version: its content becomes the approved one. The rows updated.
+    static func approve(_ c: Connection, _ current: FigureRow, by approver: Int) throws -> Int {
+        try c.execute(
             """
-            UPDATE figures SET state = \(state), version = version + 1, approved_status = status,
+            UPDATE figures SET state = 'approved', version = version + 1, approved_status = status,
                 approved_value = value, approved_note = note, approved_as_of = as_of, approved_at = now(),
                 approved_by = \(approver), changed_since_approval = false, updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)

@@ -2,9 +2,11 @@ import Foundation
 import LibPQ
 
 /// SQL for the narratives table. It checks nothing: the rules are in ``NarrativeRules`` and ``WorkflowGate``.
-enum NarrativeStore {
+enum NarrativeStore: ReviewStore {
+    static let table = "narratives"
+
     /// A project and its owner. With `lock`, the project row is share-locked.
-    static func project(_ c: Connection, code: String, lock: Bool) throws -> ProjectOwner? {
+    static func target(_ c: Connection, code: String, lock: Bool) throws -> ProjectOwner? {
         let forShare: SQLQuery = lock ? " FOR SHARE OF p" : ""
         return try c.query(
             """
@@ -21,7 +23,7 @@ enum NarrativeStore {
     }
 
     /// The narrative of a project in a period, if written; with `forUpdate`, locked until the transaction ends.
-    static func narrative(_ c: Connection, projectID: Int, period: PeriodCode, forUpdate: Bool) throws
+    static func row(_ c: Connection, of project: ProjectOwner, period: PeriodCode, forUpdate: Bool) throws
         -> NarrativeRow?
     {
         let lock: SQLQuery = forUpdate ? " FOR UPDATE" : ""
@@ -30,7 +32,7 @@ enum NarrativeStore {
                 """
                 SELECT id, state, version, entered_by, changed_since_approval, approved_content,
                        progress, progress_hard, progress_soft, outlook, outlook_hard, outlook_soft
-                FROM narratives WHERE project_id = \(projectID) AND period_code = \(period)
+                FROM narratives WHERE project_id = \(project.projectID) AND period_code = \(period)
                 """ + lock
             ).first
         else { return nil }
@@ -40,22 +42,6 @@ enum NarrativeStore {
             id: id, state: state, version: version, content: try NarrativeContent(r), enteredBy: enteredBy,
             approved: try approved.map { try WorkflowJSON.decode(NarrativeContent.self, $0) },
             changedSinceApproval: changed)
-    }
-
-    /// Inserts a draft narrative; nil when another transaction inserted it first.
-    static func insert(
-        _ c: Connection, _ content: NarrativeContent, projectID: Int, period: PeriodCode, by actorID: Int
-    ) throws -> Int? {
-        try c.query(
-            """
-            INSERT INTO narratives (project_id, period_code, progress, progress_hard, progress_soft,
-                                    outlook, outlook_hard, outlook_soft, entered_by)
-            VALUES (\(projectID), \(period), \(content.progress), \(content.progressHard), \(content.progressSoft),
-                    \(content.outlook), \(content.outlookHard), \(content.outlookSoft), \(actorID))
-            ON CONFLICT (project_id, period_code) DO NOTHING
-            RETURNING id
-            """
-        ).first?.decode(Int.self)
     }
 
     /// Writes new texts into the narrative at `current`'s version and makes it a draft; the rows updated.
@@ -74,21 +60,27 @@ enum NarrativeStore {
             """)
     }
 
-    /// Moves the narrative at `current`'s version to `state`; with an `approver`, its texts become the approved
-    /// ones. The rows updated.
-    static func move(_ c: Connection, _ current: NarrativeRow, to state: WorkflowState, approver: Int?) throws
-        -> Int
-    {
-        guard let approver else {
-            return try c.execute(
-                """
-                UPDATE narratives SET state = \(state), version = version + 1, updated_at = now()
-                WHERE id = \(current.id) AND version = \(current.version)
-                """)
-        }
-        return try c.execute(
+    /// Inserts a draft narrative; nil when another transaction inserted it first.
+    static func insert(
+        _ c: Connection, _ content: NarrativeContent, of project: ProjectOwner, period: PeriodCode, by actorID: Int
+    ) throws -> Int? {
+        try c.query(
             """
-            UPDATE narratives SET state = \(state), version = version + 1,
+            INSERT INTO narratives (project_id, period_code, progress, progress_hard, progress_soft,
+                                    outlook, outlook_hard, outlook_soft, entered_by)
+            VALUES (\(project.projectID), \(period), \(content.progress), \(content.progressHard), \(content.progressSoft),
+                    \(content.outlook), \(content.outlookHard), \(content.outlookSoft), \(actorID))
+            ON CONFLICT (project_id, period_code) DO NOTHING
+            RETURNING id
+            """
+        ).first?.decode(Int.self)
+    }
+
+    /// Approves the narrative at `current`'s version: its texts become the approved ones. The rows updated.
+    static func approve(_ c: Connection, _ current: NarrativeRow, by approver: Int) throws -> Int {
+        try c.execute(
+            """
+            UPDATE narratives SET state = 'approved', version = version + 1,
                 approved_content = \(try WorkflowJSON.encode(current.content)), approved_at = now(),
                 approved_by = \(approver), changed_since_approval = false, updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)

@@ -27,17 +27,17 @@ extension WorkflowGate {
         let c = tx.connection
         let actorID = try actorID(tx)
         let target = try S.target(c, code: code, lock: true)
-        let owner = S.owner(of: target)
+        let owner = target.owner
         let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
         try requireEntry(tx, owner: owner, period: window, what: "\(S.noun)s")
-        let current = try S.row(c, of: target, period: period, forUpdate: true)
+        let current = try S.Store.row(c, of: target, period: period, forUpdate: true)
         if let current {
-            if try existing(current) == .keep { return (try S.info(c, id: current.id), false) }
+            if try existing(current) == .keep { return (try S.Store.info(c, id: current.id), false) }
             try checkState(.save, from: current.state, noun: S.noun)
             try checkVersion(S.version(of: input), current: current.version, noun: S.noun)
         } else if let version = S.version(of: input) {
             throw ServiceError.conflict(
-                "No \(S.noun) for \(S.code(of: target)) in \(period) exists yet, so version \(version) cannot be "
+                "No \(S.noun) for \(target.code) in \(period) exists yet, so version \(version) cannot be "
                     + "changed; save it without a version to create it.")
         }
         let content = S.content(of: input, period: period)
@@ -48,12 +48,12 @@ extension WorkflowGate {
         if let current {
             // Changed means: what reports print would change if this were approved.
             let changed = current.approved.map { $0 != content } ?? false
-            let updated = try S.update(c, current, to: content, changedSinceApproval: changed, by: actorID)
+            let updated = try S.Store.update(c, current, to: content, changedSinceApproval: changed, by: actorID)
             guard updated == 1 else { throw S.concurrentChange }
             (id, version) = (current.id, current.version + 1)
         } else {
             // Two clerks creating the same item at once: the second finds the first's row and gets a conflict.
-            guard let inserted = try S.insert(c, content, of: target, period: period, by: actorID) else {
+            guard let inserted = try S.Store.insert(c, content, of: target, period: period, by: actorID) else {
                 throw S.concurrentChange
             }
             (id, version) = (inserted, 1)
@@ -61,7 +61,7 @@ extension WorkflowGate {
         try WorkflowLog.record(
             tx, S.workflowSubject(id: id), action: .save, from: current?.state, version: version,
             content: WorkflowJSON.encode(content), comment: nil)
-        let after = try S.info(c, id: id)
+        let after = try S.Store.info(c, id: id)
         try tx.audit(
             S.auditAction(.save), id: S.auditID(period, target), before: current.map(S.auditRecord),
             after: S.auditRecord(after))
@@ -76,7 +76,7 @@ extension WorkflowGate {
         try tx.require(.clerk, to: "submit \(S.noun)s")
         let c = tx.connection
         let target = try S.target(c, code: code, lock: true)
-        let owner = S.owner(of: target)
+        let owner = target.owner
         let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
         try requireEntry(tx, owner: owner, period: window, what: "\(S.noun)s")
         let current = try S.existing(c, of: target, period: period, forUpdate: true)
@@ -122,14 +122,14 @@ extension WorkflowGate {
     ) throws -> S.Info {
         let c = tx.connection
         let actorID = try actorID(tx)
-        // A reopen keeps the approved snapshot: reports go on printing it until a correction is approved.
-        let updated = try S.move(
-            c, current, to: action.resultingState, approver: action == .approve ? actorID : nil)
+        let updated =
+            action == .approve
+            ? try S.Store.approve(c, current, by: actorID) : try S.Store.move(c, current, to: action.resultingState)
         guard updated == 1 else { throw S.concurrentChange }
         try WorkflowLog.record(
             tx, S.workflowSubject(id: current.id), action: action, from: current.state, version: current.version + 1,
             content: WorkflowJSON.encode(current.content), comment: comment, reviewedVersion: current.version)
-        let after = try S.info(c, id: current.id)
+        let after = try S.Store.info(c, id: current.id)
         try tx.audit(
             S.auditAction(action), id: S.auditID(period, target), before: S.auditRecord(current),
             after: S.auditRecord(after), reason: comment)
@@ -145,7 +145,7 @@ extension WorkflowGate {
         let c = tx.connection
         let target = try S.target(c, code: code, lock: false)
         _ = try WorkflowGate.period(c, period, department: nil, lock: false)
-        return try S.info(c, id: S.existing(c, of: target, period: period, forUpdate: false).id)
+        return try S.Store.info(c, id: S.existing(c, of: target, period: period, forUpdate: false).id)
     }
 
     /// Every step of an item's history in order; empty while nothing has been saved.
@@ -155,7 +155,7 @@ extension WorkflowGate {
         let c = tx.connection
         let target = try S.target(c, code: code, lock: false)
         _ = try WorkflowGate.period(c, period, department: nil, lock: false)
-        guard let row = try S.row(c, of: target, period: period, forUpdate: false) else { return [] }
+        guard let row = try S.Store.row(c, of: target, period: period, forUpdate: false) else { return [] }
         return try WorkflowLog.history(c, S.workflowSubject(id: row.id))
     }
 }

@@ -22,37 +22,83 @@ protocol ReviewedInfo {
     var changedSinceApproval: Bool { get }
 }
 
-/// What the review workflow needs to know of one kind of item, a figure or a narrative: how to find the thing
-/// it belongs to, how to read, lock and write its row, which rules its content follows, and how the audit trail
-/// shows it. The steps themselves (save, submit, approve, return, reopen) are written once, in ``WorkflowGate``.
-protocol ReviewSubject {
-    /// What an item belongs to and is named by: an indicator for a figure, a project for a narrative.
-    associatedtype Target
+/// What a figure or narrative belongs to: an indicator or a project, and the department that owns it.
+protocol ReviewTarget {
+    /// The code users name it by: `1-1.1`, `1-1`.
+    var code: String { get }
+    var owner: ProjectOwner { get }
+}
+
+extension IndicatorRef: ReviewTarget {}
+
+extension ProjectOwner: ReviewTarget {
+    var code: String { projectCode }
+    var owner: ProjectOwner { self }
+}
+
+/// The SQL of one kind of reviewed item (figures, narratives). It checks nothing: the rules are in the
+/// ``ReviewSubject`` and in ``WorkflowGate``.
+protocol ReviewStore {
+    associatedtype Target: ReviewTarget
     /// The part a review approves and a report prints.
     associatedtype Content: Encodable & Equatable
-    /// What a clerk sends to save an item.
-    associatedtype Input
     /// The item as users see it.
     associatedtype Info: ReviewedInfo & Sendable where Info.Content == Content
 
-    /// The word users read in messages: `figure`, `narrative`.
-    static var noun: String { get }
+    /// The table the items live in.
+    static var table: String { get }
+    /// The target named by `code`, if there is one. With `lock`, the project row is share-locked, so that a
+    /// transfer to another department cannot slip in between the ownership check and the write.
+    static func target(_ c: Connection, code: String, lock: Bool) throws -> Target?
+    /// The item of `target` in `period`, if there is one; with `forUpdate`, locked until the transaction ends.
+    static func row(_ c: Connection, of target: Target, period: PeriodCode, forUpdate: Bool) throws
+        -> ReviewRow<Content>?
+    /// Inserts a new item as a draft; nil when another transaction inserted it first.
+    static func insert(_ c: Connection, _ content: Content, of target: Target, period: PeriodCode, by actorID: Int)
+        throws -> Int?
+    /// Writes new content into the item at `current`'s version and makes it a draft; the rows updated (0 or 1).
+    static func update(
+        _ c: Connection, _ current: ReviewRow<Content>, to content: Content, changedSinceApproval: Bool, by actorID: Int
+    ) throws -> Int
+    /// Approves the item at `current`'s version: its content becomes the approved one. The rows updated.
+    static func approve(_ c: Connection, _ current: ReviewRow<Content>, by approver: Int) throws -> Int
+    static func info(_ c: Connection, id: Int) throws -> Info
+}
+
+extension ReviewStore {
+    /// Moves the item at `current`'s version to `state` and keeps its approved snapshot: after a reopen, reports
+    /// go on printing it until a correction is approved. The rows updated (0 or 1).
+    static func move(_ c: Connection, _ current: ReviewRow<Content>, to state: WorkflowState) throws -> Int {
+        try c.execute(
+            """
+            UPDATE \(identifier: table) SET state = \(state), version = version + 1, updated_at = now()
+            WHERE id = \(current.id) AND version = \(current.version)
+            """)
+    }
+}
+
+/// What the review workflow needs to know of one kind of item, a figure or a narrative, beyond its SQL: its
+/// words in messages, the rules its content follows, and how the audit trail shows it. The steps themselves
+/// (save, submit, approve, return, reopen) are written once, in ``WorkflowGate``.
+protocol ReviewSubject {
+    associatedtype Store: ReviewStore
+    /// What a clerk sends to save an item.
+    associatedtype Input
+    typealias Target = Store.Target
+    typealias Content = Store.Content
+    typealias Info = Store.Info
+
+    /// The kind of item in the audit trail; its name is the word users read in messages.
+    static var entity: AuditEntity { get }
+    /// What the item belongs to, in messages: `indicator`, `project`.
+    static var targetWord: String { get }
     /// The clerk's verb for saving, in messages: `enter figures`, `write narratives`.
     static var saveVerb: String { get }
     /// The past participle for "nothing has been … yet": `entered`, `written`.
     static var savedWord: String { get }
 
-    /// The target named by `code`, with the project that owns it; `not_found` when there is none. With `lock`,
-    /// the project row is share-locked so that a transfer cannot slip in between the ownership check and the write.
-    static func target(_ c: Connection, code: String, lock: Bool) throws -> Target
-    static func owner(of target: Target) -> ProjectOwner
-    static func code(of target: Target) -> String
-    /// The item of `target` in `period`, if there is one; with `forUpdate`, locked until the transaction ends.
-    static func row(_ c: Connection, of target: Target, period: PeriodCode, forUpdate: Bool) throws
-        -> ReviewRow<Content>?
     /// Where the item's steps are kept in `workflow_events` and `reviews`.
     static func workflowSubject(id: Int) -> WorkflowSubject
-
     /// The version the input says it changes; nil to create.
     static func version(of input: Input) -> Int?
     /// The content the input asks for, as it is stored (blank texts become nil, defaults filled in).
@@ -61,24 +107,6 @@ protocol ReviewSubject {
     static func check(
         _ c: Connection, _ content: Content, of target: Target, in period: PeriodWindow, forSubmission: Bool
     ) throws
-
-    /// Inserts a new item as a draft; nil when another transaction inserted it first.
-    static func insert(_ c: Connection, _ content: Content, of target: Target, period: PeriodCode, by actorID: Int)
-        throws -> Int?
-    /// Writes new content into the item at `current`'s version and makes it a draft; the rows updated (0 or 1).
-    static func update(
-        _ c: Connection, _ current: ReviewRow<Content>, to content: Content, changedSinceApproval: Bool, by actorID: Int
-    ) throws -> Int
-    /// Moves the item at `current`'s version to `state`; `approver` makes the current content the approved one.
-    /// The rows updated (0 or 1).
-    static func move(_ c: Connection, _ current: ReviewRow<Content>, to state: WorkflowState, approver: Int?) throws
-        -> Int
-    static func info(_ c: Connection, id: Int) throws -> Info
-
-    /// What the audit trail calls a step on the item.
-    static func auditAction(_ step: WorkflowAction) -> AuditAction
-    /// The item's id in the audit trail.
-    static func auditID(_ period: PeriodCode, _ target: Target) -> String
     /// What the audit trail keeps of the item at one moment.
     static func auditRecord(
         content: Content, state: WorkflowState, version: Int, changedSinceApproval: Bool
@@ -86,9 +114,35 @@ protocol ReviewSubject {
 }
 
 extension ReviewSubject {
+    /// The word users read in messages: `figure`, `narrative`.
+    static var noun: String { entity.rawValue }
+
     static var concurrentChange: ServiceError {
         .conflict("Someone else changed this \(noun) at the same time. Reload and try again.")
     }
+
+    /// The target named by `code`; `not_found` when the plan has none.
+    static func target(_ c: Connection, code: String, lock: Bool) throws -> Target {
+        guard let target = try Store.target(c, code: code, lock: lock) else {
+            throw ServiceError.notFound("There is no \(targetWord) \(code) in the plan.")
+        }
+        return target
+    }
+
+    /// Like ``ReviewStore/row(_:of:period:forUpdate:)``, but `not_found` when there is none.
+    static func existing(_ c: Connection, of target: Target, period: PeriodCode, forUpdate: Bool) throws
+        -> ReviewRow<Content>
+    {
+        guard let row = try Store.row(c, of: target, period: period, forUpdate: forUpdate) else {
+            throw ServiceError.notFound("No \(noun) has been \(savedWord) for \(target.code) in \(period) yet.")
+        }
+        return row
+    }
+
+    /// The item's id in the audit trail: `2021Q1/1-1.1`, `2021Q1/1-1`.
+    static func auditID(_ period: PeriodCode, _ target: Target) -> String { "\(period)/\(target.code)" }
+
+    static func auditAction(_ step: WorkflowAction) -> AuditAction { .workflow(entity, step) }
 
     static func auditRecord(_ row: ReviewRow<Content>) -> any Encodable {
         auditRecord(
@@ -100,15 +154,5 @@ extension ReviewSubject {
         auditRecord(
             content: info.content, state: info.state, version: info.version,
             changedSinceApproval: info.changedSinceApproval)
-    }
-
-    /// Like ``row(_:of:period:forUpdate:)``, but `not_found` when there is none.
-    static func existing(_ c: Connection, of target: Target, period: PeriodCode, forUpdate: Bool) throws
-        -> ReviewRow<Content>
-    {
-        guard let row = try row(c, of: target, period: period, forUpdate: forUpdate) else {
-            throw ServiceError.notFound("No \(noun) has been \(savedWord) for \(code(of: target)) in \(period) yet.")
-        }
-        return row
     }
 }
