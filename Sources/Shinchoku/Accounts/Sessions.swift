@@ -61,7 +61,8 @@ extension ShinchokuService {
                 INSERT INTO sessions (user_id, token_hash, expires_at)
                 VALUES (\(account.id), decode(\(tokenHash), 'hex'), now() + make_interval(secs => \(SessionStore.seconds(lifetime))))
                 RETURNING expires_at
-                """)[0].decode(Date.self, at: 0)
+                """
+            ).single().decode(Date.self)
             try c.execute("DELETE FROM login_failures WHERE login = \(login)")
             let user = try AccountStore.existing(c, login: login).info
             try Audit.write(
@@ -136,7 +137,7 @@ enum SessionStore {
             OFFSET \(maximumFailures - 1) LIMIT 1
             """)
         guard let row = rows.first else { return nil }
-        return max(1, try row.decode(Int.self, at: 0))
+        return max(1, try row.decode(Int.self))
     }
 
     static func recordFailure(_ c: Connection, login: String) throws {

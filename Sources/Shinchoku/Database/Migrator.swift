@@ -85,7 +85,7 @@ public struct Migrator: Sendable {
     public func pending() async throws -> [Migration] {
         let migrations = self.migrations
         return try await pool.withConnection { c in
-            try Self.pending(migrations, on: c, createTable: false)
+            try Self.pending(migrations, on: c)
         }
     }
 
@@ -99,7 +99,7 @@ public struct Migrator: Sendable {
                 // One migrator at a time; re-check under the lock.
                 try c.execute("SELECT pg_advisory_xact_lock(727384001)")
                 try c.execute(Self.createTable)
-                guard try Self.pending(all, on: c, createTable: false).contains(where: { $0.version == m.version })
+                guard try Self.pending(all, on: c).contains(where: { $0.version == m.version })
                 else {
                     return false
                 }
@@ -117,9 +117,9 @@ public struct Migrator: Sendable {
     /// Whether every known migration has been applied unchanged (for readiness checks).
     public func isCurrent() async throws -> Bool { try await pending().isEmpty }
 
-    static func pending(_ migrations: [Migration], on c: Connection, createTable: Bool) throws -> [Migration] {
+    static func pending(_ migrations: [Migration], on c: Connection) throws -> [Migration] {
         let exists =
-            try c.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self, at: 0) ?? false
+            try c.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self) ?? false
         guard exists else { return migrations }
         let rows = try c.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
             .decode((Int, String, String).self)

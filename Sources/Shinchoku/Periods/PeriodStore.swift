@@ -6,7 +6,7 @@ enum PeriodStore {
     /// Today in Yamaguchi. Due dates and extensions are the prefecture's calendar days, whatever the server's
     /// or the session's time zone.
     static func today(_ c: Connection) throws -> CalendarDate {
-        try c.query("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date")[0].decode(CalendarDate.self, at: 0)
+        try c.query("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date").single().decode(CalendarDate.self)
     }
 
     static func isPresent(_ text: String) -> Bool {

@@ -184,7 +184,10 @@ extension ShinchokuService {
             try tx.audit(
                 .projectAssign, id: projectCode, before: ["department": fromCode],
                 after: ["department": departmentCode], reason: reason)
-            return try PlanStore.projects(c, code: projectCode)[0]
+            guard let project = try PlanStore.projects(c, code: projectCode).first else {
+                throw ServiceError.notFound("There is no project \(projectCode) in the plan.")
+            }
+            return project
         }
     }
 }

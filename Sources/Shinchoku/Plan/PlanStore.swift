@@ -20,64 +20,52 @@ enum PlanStore {
     static func indicators(_ c: Connection, code: String?, projectID: Int? = nil) throws -> [IndicatorInfo] {
         let rows = try c.query(
             """
-            SELECT i.code, p.code, i.name, i.target_label, i.unit, i.actual_unit, i.kind::text, i.value_type::text,
-                   i.direction::text, i.decimals, i.baseline_value, i.baseline_as_of, i.baseline_label,
-                   i.target_value, i.target_fiscal_year, i.target_qualifier::text, i.target_note
+            SELECT i.code, p.code AS project_code, i.name, i.target_label, i.unit, i.actual_unit, i.kind,
+                   i.value_type, i.direction, i.decimals, i.baseline_value, i.baseline_as_of, i.baseline_label,
+                   i.target_value, i.target_fiscal_year, i.target_qualifier, i.target_note
             FROM indicators i JOIN projects p ON p.id = i.project_id
             WHERE (\(code)::text IS NULL OR i.code = \(code)) AND (\(projectID)::bigint IS NULL OR p.id = \(projectID))
             ORDER BY p.position, i.position
             """)
         return try rows.map { r in
             IndicatorInfo(
-                code: try r.decode(String.self, at: 0), projectCode: try r.decode(String.self, at: 1),
-                name: try r.decode(String.self, at: 2), targetLabel: try r.decode(String.self, at: 3),
-                unit: try r.decode(String.self, at: 4), actualUnit: try r.decode(String?.self, at: 5),
-                kind: try enumValue(r, 6), valueType: try enumValue(r, 7), direction: try enumValue(r, 8),
-                decimals: try r.decode(Int.self, at: 9), baseline: try r.decode(ExactDecimal?.self, at: 10),
-                baselineAsOf: try r.decode(CalendarDate?.self, at: 11),
-                baselineLabel: try r.decode(String?.self, at: 12),
-                target: try r.decode(ExactDecimal.self, at: 13), targetFiscalYear: try r.decode(Int.self, at: 14),
-                targetQualifier: try r.decode(String?.self, at: 15).flatMap(TargetQualifier.init(rawValue:)),
-                targetNote: try r.decode(String?.self, at: 16))
+                code: try r["code"], projectCode: try r["project_code"], name: try r["name"],
+                targetLabel: try r["target_label"], unit: try r["unit"], actualUnit: try r["actual_unit"],
+                kind: try r["kind"], valueType: try r["value_type"], direction: try r["direction"],
+                decimals: try r["decimals"], baseline: try r["baseline_value"], baselineAsOf: try r["baseline_as_of"],
+                baselineLabel: try r["baseline_label"], target: try r["target_value"],
+                targetFiscalYear: try r["target_fiscal_year"], targetQualifier: try r["target_qualifier"],
+                targetNote: try r["target_note"])
         }
     }
 
     static func projects(_ c: Connection, code: String?) throws -> [ProjectInfo] {
         let rows = try c.query(
             """
-            SELECT p.id, p.code, g.code, g.name, p.title, p.subtitle, d.code, d.name, d.approving, d.version,
+            SELECT p.id, p.code, g.code AS program_code, g.name AS program_name, p.title, p.subtitle,
+                   d.code AS department_code, d.name AS department_name, d.approving, d.version AS department_version,
                    p.overview, p.main_initiatives, p.target_heading, p.version
             FROM projects p JOIN programs g ON g.id = p.program_id JOIN departments d ON d.id = p.department_id
             WHERE \(code)::text IS NULL OR p.code = \(code)
             ORDER BY p.position
             """)
         // One project's page needs only its own indicators, not the whole plan's.
-        let onlyProject = code == nil ? nil : try rows.first?.decode(Int.self, at: 0)
+        let onlyProject = code == nil ? nil : try rows.first?.decode(Int.self)
         if code != nil && onlyProject == nil { return [] }
         let indicators = Dictionary(
             grouping: try Self.indicators(c, code: nil, projectID: onlyProject), by: \.projectCode)
         return try rows.map { r in
-            let code = try r.decode(String.self, at: 1)
+            let code: String = try r["code"]
             return ProjectInfo(
-                code: code, programCode: try r.decode(String.self, at: 2),
-                programName: try r.decode(String.self, at: 3),
-                title: try r.decode(String.self, at: 4), subtitle: try r.decode(String.self, at: 5),
+                code: code, programCode: try r["program_code"], programName: try r["program_name"],
+                title: try r["title"], subtitle: try r["subtitle"],
                 department: DepartmentInfo(
-                    code: try r.decode(String.self, at: 6), name: try r.decode(String.self, at: 7),
-                    approving: try r.decode(Bool.self, at: 8), version: try r.decode(Int.self, at: 9)),
-                overview: try r.decode(PostgresJSON<[String]>.self, at: 10).value,
-                mainInitiatives: try r.decode(PostgresJSON<[String]>.self, at: 11).value,
-                targetHeading: try r.decode(String.self, at: 12), indicators: indicators[code] ?? [],
-                version: try r.decode(Int.self, at: 13))
+                    code: try r["department_code"], name: try r["department_name"], approving: try r["approving"],
+                    version: try r["department_version"]),
+                overview: try r.decode(PostgresJSON<[String]>.self, column: "overview").value,
+                mainInitiatives: try r.decode(PostgresJSON<[String]>.self, column: "main_initiatives").value,
+                targetHeading: try r["target_heading"], indicators: indicators[code] ?? [], version: try r["version"])
         }
-    }
-
-    static func enumValue<E: RawRepresentable>(_ r: Row, _ i: Int) throws -> E where E.RawValue == String {
-        let raw = try r.decode(String.self, at: i)
-        guard let v = E(rawValue: raw) else {
-            throw PostgresError(kind: .decoding, message: "unexpected \(E.self) value in column \(i)")
-        }
-        return v
     }
 
     static func export(_ c: Connection) throws -> PlanFile {
@@ -175,7 +163,7 @@ enum PlanStore {
         try validate(plan, existingDepartments: existing)
         var created = 0
         func upserted(_ r: QueryResult) throws {
-            if try r.first?.decode(Bool.self, at: 0) == true { created += 1 }
+            if try r.first?.decode(Bool.self) == true { created += 1 }
         }
         try c.execute(
             """

@@ -30,7 +30,7 @@ enum ReportQueryStore {
         guard let start = try c.query("SELECT plan_start_fiscal_year FROM plans").first else {
             throw ServiceError.notFound("No plan has been imported yet. Run: shinchoku-admin plan import")
         }
-        let planStartFiscalYear = try start.decode(Int.self, at: 0)
+        let planStartFiscalYear = try start.decode(Int.self)
         _ = try WorkflowGate.period(c, period, department: nil, lock: false)
         if let department, try PlanStore.department(c, code: department) == nil {
             throw ServiceError.notFound("There is no department \(department).")

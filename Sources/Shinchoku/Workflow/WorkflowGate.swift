@@ -100,7 +100,7 @@ enum WorkflowGate {
                 SELECT until_on FROM period_extensions
                 WHERE period_code = \(code.description) AND department_id = \(department)
                 """ + forShare
-            ).first?.decode(CalendarDate.self, at: 0)
+            ).first?.decode(CalendarDate.self)
         }
         return PeriodWindow(
             code: code, state: state, startsOn: startsOn, endsOn: endsOn, extendedUntil: extendedUntil, today: today)
@@ -150,7 +150,7 @@ enum WorkflowGate {
                     SELECT 1 FROM workflow_events
                     WHERE \(subject.condition) AND action = 'save' AND actor_id = \(actorID))
                 """
-            )[0].decode(Bool.self, at: 0)
+            ).single().decode(Bool.self)
         }
         if own {
             throw ServiceError.forbidden(
