@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// A bounded pool of connections for async code.
 ///
@@ -10,7 +11,10 @@ import Logging
 ///
 /// Waiters are served in FIFO order and give up after `acquireTimeout`. A connection found dead at
 /// checkout (server restart, `pg_terminate_backend`) is replaced by a fresh one before use.
-public actor ConnectionPool {
+///
+/// Its lifetime is a swift-service-lifecycle `Service` (`app.addServices(pool)`: ``run()`` closes it at
+/// graceful shutdown), or a scope: ``withConnectionPool(configuration:options:logger:_:)``.
+public actor ConnectionPool: Service {
     public struct Options: Sendable {
         /// The most connections open at once.
         public var maxConnections: Int
@@ -26,17 +30,11 @@ public actor ConnectionPool {
 
     /// A pooled connection and its thread. The `Connection` is touched only on that thread.
     final class Slot: @unchecked Sendable {
-        let thread: ConnectionThread
+        let thread: BlockingThreads
         var connection: Connection?  // only on `thread`
-        init(id: Int) { thread = ConnectionThread(name: "libpq-\(id)") }
-    }
-
-    private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<Slot, any Error>
-        /// Fires `poolTimeout`; cancelled once the waiter is served, so that thousands of served waiters
-        /// do not leave thousands of sleeping tasks behind for `acquireTimeout`.
-        let timer: Task<Void, Never>
+        init(id: Int) {
+            thread = BlockingThreads(count: 1, name: "libpq-\(id)") { ThreadAudit.registerWorker(pthread_self()) }
+        }
     }
 
     public nonisolated let configuration: ConnectionConfiguration
@@ -44,8 +42,11 @@ public actor ConnectionPool {
     private let logger: Logger
     private var idle: [Slot] = []
     private var slotCount = 0
-    private var waiters: [Waiter] = []
+    private var waiters = WaiterQueue<CheckedContinuation<Slot, any Error>>()
     private var nextWaiterID: UInt64 = 0
+    /// One sleeping task for the earliest deadline, however many wait: a sleep per waiter, even one cancelled
+    /// once the waiter is served, stays allocated until its deadline (~650 bytes each).
+    private var timer: Task<Void, Never>?
     private var closed = false
     private var allSlots: [Slot] = []
 
@@ -83,14 +84,21 @@ public actor ConnectionPool {
         }
     }
 
+    /// Runs until graceful shutdown (or cancellation), then closes the pool: the pool as a service of the
+    /// application, which swift-service-lifecycle starts and stops.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
     /// Closes every connection and ends their threads; waiting callers get `poolClosed`.
     public func close() async {
         closed = true
-        for w in waiters {
-            w.timer.cancel()
-            w.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the connection pool was closed"))
+        timer?.cancel()
+        timer = nil
+        for continuation in waiters.removeAll() {
+            continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the connection pool was closed"))
         }
-        waiters.removeAll()
         let slots = allSlots
         allSlots.removeAll()
         idle.removeAll()
@@ -116,32 +124,39 @@ public actor ConnectionPool {
         }
         nextWaiterID += 1
         let id = nextWaiterID
-        let timeout = options.acquireTimeout
+        let deadline = ContinuousClock.now + options.acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Slot, any Error>) in
-                let timer = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    guard !Task.isCancelled else { return }
-                    await self?.expire(
-                        id,
-                        error: PostgresError(
-                            kind: .poolTimeout,
-                            message:
-                                "no database connection became free within \(timeout) (pool of \(self?.options.maxConnections ?? 0))"
-                        ))
-                }
-                waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
+                waiters.append(continuation, id: id, deadline: deadline)
+                startTimer()
             }
         } onCancel: {
-            Task { await self.expire(id, error: CancellationError()) }
+            Task { await self.cancel(id) }
         }
     }
 
-    private func expire(_ id: UInt64, error: any Error) {
-        guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let w = waiters.remove(at: i)
-        w.timer.cancel()
-        w.continuation.resume(throwing: error)
+    private func cancel(_ id: UInt64) {
+        waiters.remove(id)?.resume(throwing: CancellationError())
+    }
+
+    /// Sleeps until the earliest deadline, unless a timer does already; then times out whoever is due.
+    private func startTimer() {
+        guard timer == nil, let deadline = waiters.nextDeadline else { return }
+        timer = Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            await self?.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !closed else { return }
+        let error = PostgresError(
+            kind: .poolTimeout,
+            message: "no database connection became free within \(options.acquireTimeout) "
+                + "(pool of \(options.maxConnections))")
+        for continuation in waiters.removeExpired(now: .now) { continuation.resume(throwing: error) }
+        startTimer()
     }
 
     private func release(_ slot: Slot) {
@@ -150,10 +165,8 @@ public actor ConnectionPool {
             slot.thread.stop()
             return
         }
-        if !waiters.isEmpty {
-            let w = waiters.removeFirst()
-            w.timer.cancel()
-            w.continuation.resume(returning: slot)
+        if let continuation = waiters.popFirst() {
+            continuation.resume(returning: slot)
         } else {
             idle.append(slot)
         }
@@ -179,5 +192,22 @@ public actor ConnectionPool {
             // The body left a transaction open: roll it back rather than leak it to the next user.
             if (try? c.execute("ROLLBACK")) == nil { slot.connection = nil }
         }
+    }
+}
+
+/// Runs `body` with a pool that is closed when `body` returns or throws: a pool whose lifetime is a scope, for
+/// commands and tools. A long-running server adds the pool to its services instead.
+public func withConnectionPool<T>(
+    configuration: ConnectionConfiguration, options: ConnectionPool.Options = .init(), logger: Logger? = nil,
+    _ body: (ConnectionPool) async throws -> T
+) async throws -> T {
+    let pool = ConnectionPool(configuration: configuration, options: options, logger: logger)
+    do {
+        let value = try await body(pool)
+        await pool.close()
+        return value
+    } catch {
+        await pool.close()
+        throw error
     }
 }

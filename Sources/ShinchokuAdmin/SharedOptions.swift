@@ -76,22 +76,17 @@ struct Invocation {
         var logger = Logger(label: "shinchoku-admin")
         logger.logLevel = .warning
         // One connection: a command makes its service calls one after another.
-        let pool = ConnectionPool(
+        return try await withConnectionPool(
             configuration: options.configuration(context),
-            options: .init(maxConnections: 1, acquireTimeout: .seconds(30)), logger: logger)
-        let invocation = Invocation(
-            options: options, context: context, pool: pool,
-            service: ShinchokuService(pool: pool, logger: logger, bcryptCost: context.bcryptCost))
-        do {
+            options: .init(maxConnections: 1, acquireTimeout: .seconds(30)), logger: logger
+        ) { pool in
             // Connect first, so that an unreachable database is reported with libpq's reason. libpq would print
             // the server's NOTICEs (such as "relation schema_migrations already exists, skipping") on stderr.
             try await pool.withConnection { c in try c.execute("SET client_min_messages TO warning") }
-            let value = try await body(invocation)
-            await pool.close()
-            return value
-        } catch {
-            await pool.close()
-            throw error
+            return try await body(
+                Invocation(
+                    options: options, context: context, pool: pool,
+                    service: ShinchokuService(pool: pool, logger: logger, bcryptCost: context.bcryptCost)))
         }
     }
 

@@ -21,19 +21,15 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
         try await DemoServer(configuration: configuration, logger: logger).run()
         return
     }
-    let pool = ConnectionPool(
+    try await withConnectionPool(
         configuration: ConnectionConfiguration.resolve(databaseURL: configuration.databaseURL),
-        options: .init(maxConnections: configuration.poolSize), logger: logger)
-    let service = ShinchokuService(pool: pool, logger: logger)
-    do {
+        options: .init(maxConnections: configuration.poolSize), logger: logger
+    ) { pool in
+        let service = ShinchokuService(pool: pool, logger: logger)
         await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
         let app = try buildApplication(configuration: configuration, service: service, logger: logger)
         try await app.runService()
-    } catch {
-        await pool.close()
-        throw error
     }
-    await pool.close()
 }
 
 /// The server starts even when the database is down or behind, so that `/healthz` answers; `/readyz` tells.
@@ -80,10 +76,10 @@ struct DemoServer {
         let server = ConnectionConfiguration(
             parameters: postgres.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try await Self.createDatabaseIfMissing(on: server)
-        let pool = ConnectionPool(
+        try await withConnectionPool(
             configuration: server.with("dbname", Self.databaseName),
-            options: .init(maxConnections: configuration.poolSize), logger: logger)
-        do {
+            options: .init(maxConnections: configuration.poolSize), logger: logger
+        ) { pool in
             let service = ShinchokuService(pool: pool, logger: logger)
             try await Migrator(pool: pool, migrations: Migration.bundled()).apply()
             let setup = try await service.prepareDemo(today: .todayInJapan)
@@ -99,27 +95,18 @@ struct DemoServer {
                 })
             logger.info("demo ready", metadata: ["address": "\(address)"])
             try await app.runService()
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     static func createDatabaseIfMissing(on server: ConnectionConfiguration) async throws {
-        let pool = ConnectionPool(configuration: server, options: .init(maxConnections: 1))
-        do {
+        try await withConnectionPool(configuration: server, options: .init(maxConnections: 1)) { pool in
             try await pool.withConnection { c in
                 let exists = try c.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)").count > 0
                 if !exists {
                     try c.execute("CREATE DATABASE \(identifier: databaseName) TEMPLATE template0 ENCODING 'UTF8'")
                 }
             }
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     /// The data directory: as configured, else `.shinchoku/demo-pgdata` under the current directory; when its

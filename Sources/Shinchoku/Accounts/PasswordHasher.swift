@@ -1,11 +1,12 @@
 import Foundation
 import HummingbirdBcrypt
+import LibPQ
 
 /// Passwords: the rules a new password must meet, bcrypt hashing and checking, and generated passwords.
 ///
 /// bcrypt at cost 12 takes about a quarter of a second of CPU. It never runs on Swift's cooperative pool (two
 /// threads on this host: two logins at once would stall every request) nor inside a database transaction (it would
-/// hold a pooled connection for that long). It runs on ``PasswordThreads``, threads of its own.
+/// hold a pooled connection for that long). It runs on ``threads``, threads of its own.
 enum PasswordHasher {
     /// The shortest password accepted.
     static let minimumLength = 12
@@ -15,9 +16,11 @@ enum PasswordHasher {
     static let generatedLength = 24
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
-    /// The threads that run bcrypt, one per core as NIO's thread pool has. Shinchoku does not depend on NIOPosix
-    /// (hummingbird-auth's Bcrypt does not either), so this small pool stands in for `NIOThreadPool.singleton`.
-    static let threads = PasswordThreads(count: max(2, ProcessInfo.processInfo.activeProcessorCount))
+    /// The threads that run bcrypt, one per core as NIO's thread pool has, alive as long as the process. Shinchoku
+    /// does not depend on NIOPosix (hummingbird-auth's Bcrypt does not either), so LibPQ's blocking-thread type,
+    /// which the connections' threads use too, stands in for `NIOThreadPool.singleton`.
+    static let threads = BlockingThreads(
+        count: max(2, ProcessInfo.processInfo.activeProcessorCount), name: "shinchoku-bcrypt")
 
     /// Adds the field errors of a new password, if any.
     static func check(_ password: String, into v: inout Validation, field: String = "password") {
@@ -58,55 +61,5 @@ enum PasswordHasher {
     static func dummyHash(cost: UInt8) -> String {
         let c = cost < 10 ? "0\(cost)" : "\(cost)"
         return "$2b$\(c)$" + "pYn8tG0Hq9Hc7Jq3Ph0vUuYzJ9v0yqJm6c2m9Qm3R1b7w1Q5qQm2a"
-    }
-}
-
-/// A few threads of their own that run CPU-heavy jobs (bcrypt) one per thread, so that no cooperative-pool thread
-/// is ever blocked by them. They live as long as the process, like `NIOThreadPool.singleton`.
-final class PasswordThreads: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []  // guarded by `condition`
-    private var threadIDs: [pthread_t] = []  // guarded by `condition`
-
-    init(count: Int) {
-        for i in 0..<count {
-            let t = Thread { [unowned self] in self.work() }
-            t.name = "shinchoku-bcrypt-\(i)"
-            t.start()
-        }
-        // Wait until every thread has registered, so that `isPasswordThread` is right from the start.
-        condition.lock()
-        while threadIDs.count < count { condition.wait() }
-        condition.unlock()
-    }
-
-    private func work() {
-        condition.lock()
-        threadIDs.append(pthread_self())
-        condition.broadcast()
-        while true {
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job()
-            condition.lock()
-        }
-    }
-
-    /// Runs `body` on one of the threads and waits for it without blocking the caller's thread.
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            condition.lock()
-            jobs.append { continuation.resume(returning: body()) }
-            condition.signal()
-            condition.unlock()
-        }
-    }
-
-    /// Whether the calling thread is one of these (for tests: `pthread_self()` is reliable where thread names
-    /// are not).
-    var isCurrentThreadOurs: Bool {
-        let me = pthread_self()
-        return condition.withLock { threadIDs.contains { pthread_equal($0, me) != 0 } }
     }
 }
