@@ -77,38 +77,18 @@ extension Admin {
             var hasAdmin: Bool?
         }
 
-        struct Counts: Encodable {
-            var departments: Int
-            var projects: Int
-            var indicators: Int
-            var users: Int
-            var periods: Int
-            var figures: Int
-        }
+        typealias Counts = DatabaseStatus.Counts
 
         func run() async throws {
             try await Invocation.run(options) { run in
                 let migrator = Migrator(pool: run.pool, migrations: try Migration.bundled())
                 let pending = try await migrator.pending()
                 let applied = migrator.migrations.count - pending.count
-                // Counts only: reading, never writing, so no service call is needed.
-                let (database, version, counts, hasAdmin) = try await run.pool.withConnection {
-                    c -> (String, Int, Counts?, Bool?) in
-                    let database = try c.query("SELECT current_database()")[0].decode(String.self, at: 0)
-                    guard applied == migrator.migrations.count else { return (database, c.serverVersion, nil, nil) }
-                    let row = try c.query(
-                        """
-                        SELECT (SELECT count(*) FROM departments), (SELECT count(*) FROM projects),
-                               (SELECT count(*) FROM indicators), (SELECT count(*) FROM users),
-                               (SELECT count(*) FROM periods), (SELECT count(*) FROM figures),
-                               EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL)
-                        """)[0]
-                    let (d, p, i, u, pe, f, admin) = try row.decode((Int, Int, Int, Int, Int, Int, Bool).self)
-                    return (
-                        database, c.serverVersion,
-                        Counts(departments: d, projects: p, indicators: i, users: u, periods: pe, figures: f), admin
-                    )
-                }
+                let status = try await DatabaseStatus.read(
+                    from: run.pool, migrated: applied == migrator.migrations.count)
+                let (database, version, counts, hasAdmin) = (
+                    status.database, status.serverVersion, status.counts, status.hasAdmin
+                )
                 let result = Result(
                     database: database, serverVersion: version, migrationsApplied: applied,
                     migrationsPending: pending.map(Migrate.fileName), counts: counts, hasAdmin: hasAdmin)
