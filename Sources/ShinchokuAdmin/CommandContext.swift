@@ -1,4 +1,5 @@
 import Foundation
+import Shinchoku
 
 /// Where a command's output goes and what it reads besides its arguments.
 ///
@@ -15,7 +16,7 @@ public struct CommandContext: Sendable {
     public var standardError: OutputSink
     /// Reads one line of standard input (without its line break), or nil at end of input.
     public var readLine: @Sendable () -> String?
-    /// The bcrypt cost for passwords the command hashes.
+    /// The bcrypt cost for passwords the command hashes: at least ``ShinchokuService/minimumBcryptCost``.
     public var bcryptCost: UInt8
 
     public init(
@@ -26,6 +27,7 @@ public struct CommandContext: Sendable {
         self.standardOutput = standardOutput
         self.standardError = standardError
         self.readLine = readLine
+        precondition(bcryptCost >= ShinchokuService.minimumBcryptCost, "bcrypt cost must be 12 or more")
         self.bcryptCost = bcryptCost
     }
 

@@ -7,8 +7,7 @@ import Testing
 
 @Suite struct AccountCommandTests {
     @Test func userListMatchesItsGoldenFile() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let r = await CLI.ok(db, ["user", "list", "--as", "admin"])
             try Golden.check(r.stdout, "user-list.txt")
 
@@ -25,8 +24,7 @@ import Testing
     }
 
     @Test func anAdminManagesAccounts() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let created = await CLI.ok(
                 db,
                 [
@@ -76,8 +74,7 @@ import Testing
     }
 
     @Test func aClerkIsRefusedAdminCommands() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let before = try await Fixtures.snapshot(db)
             let clerk = Fixtures.clerk("ports")
             let commands: [[String]] = [
@@ -101,8 +98,7 @@ import Testing
     }
 
     @Test func theActorComesFromAsOrSHINCHOKU_ACTOR() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let viaEnvironment = await CLI.ok(
                 db, ["period", "create", "2021Q3"], environment: ["SHINCHOKU_ACTOR": "admin"])
             #expect(viaEnvironment.stdout.contains("Created the period 2021Q3"))

@@ -21,8 +21,7 @@ import Testing
     }
 
     @Test func sixtyFiveForInvalidData() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let invalid = await CLI.run(db, ["department", "create", "Bad Code", "--name", "x", "--as", "admin"])
             #expect(invalid.status.rawValue == 65, "\(invalid)")
             #expect(invalid.stderr.hasPrefix("Error: The input is invalid.\n  code: must be 2–32 lower-case letters"))
@@ -57,8 +56,7 @@ import Testing
     }
 
     @Test func seventyThreeWhenAnOutputFileCannotBeWritten() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let r = await CLI.run(db, ["plan", "export", "--out", "/nonexistent/dir/plan.json"])
             #expect(r.status.rawValue == 73, "\(r)")
             #expect(r.stderr.hasPrefix("Error: Cannot write /nonexistent/dir/plan.json"))
@@ -66,8 +64,7 @@ import Testing
     }
 
     @Test func seventySevenWhenNotAllowed() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let clerk = await CLI.run(db, ["period", "lock", "2020Q4", "--as", Fixtures.clerk("ports")])
             #expect(clerk.status.rawValue == 77)
             let nobody = await CLI.run(db, ["period", "lock", "2020Q4", "--as", "nobody"])
@@ -80,8 +77,7 @@ import Testing
     }
 
     @Test func oneForNotFoundAndConflicts() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let missing = await CLI.run(db, ["user", "disable", "nosuch", "--as", "admin"])
             #expect(missing.status.rawValue == 1)
             #expect(missing.stderr == "Error: There is no account with the login nosuch.\n")

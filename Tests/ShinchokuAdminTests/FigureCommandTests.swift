@@ -9,8 +9,7 @@ import Testing
     let clerk = Fixtures.clerk("ports")
 
     @Test func aClerkImportsExportsAndReimportsFigures() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             // Water's clerk; 1-2 belongs to water. A byte order mark, CRLF and a quoted note.
@@ -135,8 +134,7 @@ import Testing
     }
 
     @Test func oneBadRowInAHundredImportsNothingAndNamesItsLine() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             try await Self.hundredRows(db, folder)
@@ -167,8 +165,7 @@ import Testing
     }
 
     @Test func everyBadRowIsListedWhetherTheCLIOrTheServiceFindsIt() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             let csv = """
@@ -195,8 +192,7 @@ import Testing
     }
 
     @Test func aFileThatIsNotTheFormatIsInvalidData() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             let cases: [(String, String)] = [
@@ -220,8 +216,7 @@ import Testing
     }
 
     @Test func aDryRunSavesNothing() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             let file = try folder.write("ports.csv", "indicator,value,status,note\n1-1.1,3,,\n")

@@ -7,8 +7,7 @@ import Testing
 
 @Suite struct PeriodCommandTests {
     @Test func periodListMatchesItsGoldenFile() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             await CLI.ok(db, ["period", "create", "2021Q3", "--due", "2021-10-31", "--as", "admin"])
             let r = await CLI.ok(db, ["period", "list"])
             try Golden.check(r.stdout, "period-list.txt")
@@ -19,8 +18,7 @@ import Testing
     }
 
     @Test func aPeriodGoesThroughItsLife() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let created = await CLI.ok(db, ["period", "create", "2021Q3", "--due", "2021-10-31", "--as", "admin"])
             #expect(
                 created.stdout == "Created the period 2021Q3 (2021-10-01 to 2021-12-31, due 2021-10-31), planned.\n")

@@ -23,8 +23,7 @@ import Testing
     }
 
     @Test func statusCountsWhatTheDatabaseHolds() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let r = await CLI.ok(db, ["status"])
             #expect(r.stdout.contains("reachable"))
             #expect(r.stdout.contains("Migrations:  3 applied, none pending"))
@@ -66,8 +65,7 @@ import Testing
     }
 
     @Test func planImportIsIdempotentAndRoundTripsWithExport() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             let file = folder.path("plan.json")
@@ -90,8 +88,7 @@ import Testing
     }
 
     @Test func planShowListsEveryProjectAndItsIndicators() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let table = await CLI.ok(db, ["plan", "show"])
             #expect(table.stdout.contains("14 projects, 24 indicators"))
             #expect(table.stdout.contains("企業の国際競争力強化に資する港湾の機能強化"))
@@ -133,8 +130,7 @@ import Testing
     }
 
     @Test func departmentsAreListedCreatedAndRenamed() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let list = await CLI.ok(db, ["department", "list"])
             #expect(list.stdout.contains("planning"))
             #expect(list.stdout.contains("approving division"))
@@ -153,8 +149,7 @@ import Testing
     }
 
     @Test func projectAssignTransfersOwnershipWithAReason() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let r = await CLI.ok(
                 db, ["project", "assign", "1-2", "--department", "ports", "--reason", "組織改正", "--as", "admin"])
             #expect(r.stdout == "Project 1-2 now belongs to ports (土木建築部 港湾課).\n")

@@ -130,11 +130,10 @@ struct World: Sendable {
 func withAPI(
     passwords logins: [String] = [], _ body: @Sendable (API, World) async throws -> Void
 ) async throws {
-    try await TestDatabase.with { db in
-        try await Fixtures.standard(db)
+    try await TestDatabase.withStandard { db in
         let logs = LogCapture()
         let logger = logs.logger()
-        let service = ShinchokuService(pool: db.pool, logger: logger)
+        let service = ShinchokuService(pool: db.pool, logger: logger, bcryptCost: TestDatabase.bcryptCost)
         let world = World(db: db, service: service, logs: logs)
         try await world.setPasswords(logins)
         let app = try buildApplication(configuration: ServerConfiguration(), service: service, logger: logger)

@@ -12,8 +12,7 @@ import Testing
     // MARK: Creating accounts
 
     @Test func createUserStoresOnlyABcryptHashAndAuditsOnce() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let mark = try await AccountTestKit.lastAuditID(db)
             let created = try await service.createUser(
@@ -25,7 +24,7 @@ import Testing
             #expect(!created.user.disabled && created.user.version == 1)
 
             let hash = try await AccountTestKit.passwordHash(db, "tanaka.k")
-            #expect(hash.hasPrefix("$2b$12$"))
+            #expect(hash.hasPrefix("$2b$0\(TestDatabase.bcryptCost)$"))
             #expect(Bcrypt.verify("correct horse battery", hash: hash))
 
             let events = try await AccountTestKit.auditRows(db, after: mark)
@@ -42,8 +41,7 @@ import Testing
     }
 
     @Test func withoutAPasswordAStrongOneIsGeneratedAndShownOnce() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let created = try await service.createUser(
                 login: "sato", displayName: "佐藤", role: .approver, department: "planning", as: admin)
@@ -64,8 +62,7 @@ import Testing
     }
 
     @Test func approverMayBeOutsideAnyDepartmentAndAdminIsInNone() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let approver = try await service.createUser(
                 login: "reviewer", displayName: "審査", role: .approver, department: nil, password: "long enough pass",
@@ -101,8 +98,7 @@ import Testing
     func createUserRefusesBrokenRules(
         login: String, displayName: String, role: Role, department: String?, password: String, field: String
     ) async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: field) {
                 try await service.createUser(
@@ -113,8 +109,7 @@ import Testing
     }
 
     @Test func createUserListsEveryBrokenRuleAtOnce() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let error = try await AccountTestKit.expectRefusedUnchanged(db, .invalid) {
                 try await service.createUser(
@@ -129,8 +124,7 @@ import Testing
     }
 
     @Test func aTakenLoginIsAConflict() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                 try await db.service().createUser(
                     login: "approver", displayName: "別人", role: .approver, department: nil,
@@ -140,8 +134,7 @@ import Testing
     }
 
     @Test func onlyAdminsManageAccounts() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             for who in [ActorReference.login(Fixtures.clerk("ports")), .login(Fixtures.approver), .local] {
                 try await AccountTestKit.expectRefusedUnchanged(db, .forbidden) {
@@ -229,8 +222,7 @@ import Testing
     // MARK: Disabling and enabling
 
     @Test func disablingEndsSessionsAndRefusesTheAccount() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let clerk = Fixtures.clerk("ports")
             _ = try await service.setPassword(login: clerk, password: "correct horse battery", as: admin)
@@ -276,8 +268,7 @@ import Testing
     }
 
     @Test func disableAndEnableRefusals() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let selfDisable = try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                 try await service.disableUser(login: Fixtures.admin, as: admin)
@@ -297,8 +288,7 @@ import Testing
     }
 
     @Test func twoAdminsDisablingEachOtherAtOnceLeaveOneEnabled() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             _ = try await service.createUser(
                 login: "admin2", displayName: "管理者2", role: .admin, department: nil, password: "long enough pass",
@@ -323,8 +313,7 @@ import Testing
     // MARK: Roles
 
     @Test func setRoleMovesAnAccountAndIsAudited() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let mark = try await AccountTestKit.lastAuditID(db)
             let moved = try await service.setRole(
@@ -346,8 +335,7 @@ import Testing
     }
 
     @Test func setRoleRefusals() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let last = try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                 try await service.setRole(login: Fixtures.admin, role: .approver, department: nil, as: admin)
@@ -375,8 +363,7 @@ import Testing
     // MARK: Passwords
 
     @Test func setPasswordReplacesTheOldOneAndEndsSessions() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let clerk = Fixtures.clerk("water")
             _ = try await service.setPassword(login: clerk, password: "first long password", as: admin)
@@ -407,8 +394,7 @@ import Testing
     }
 
     @Test func resetPasswordGeneratesOneAndEndsSessions() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let clerk = Fixtures.clerk("roads")
             _ = try await service.setPassword(login: clerk, password: "first long password", as: admin)
@@ -457,8 +443,7 @@ import Testing
     // MARK: Reading
 
     @Test func adminsAndTheLocalOperatorListAccounts() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let all = try await service.users(as: admin)
             #expect(all.map(\.login) == all.map(\.login).sorted())

@@ -12,7 +12,6 @@ import Testing
     /// project transferred, and two events about figure 1-1.1 of 2021Q1 written as the workflow would.
     func history(_ db: TestDB) async throws -> ShinchokuService {
         let service = db.service()
-        try await Fixtures.standard(db)
         _ = try await service.createUser(
             login: "second-admin", displayName: "二代目", role: .admin, department: nil, password: "long enough pass",
             as: admin)
@@ -31,7 +30,7 @@ import Testing
     }
 
     @Test func theWholeTrailOldestFirst() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.withStandard { db in
             let service = try await history(db)
             let all = try await service.auditLog(as: admin)
             #expect(all.map(\.id) == all.map(\.id).sorted())
@@ -51,7 +50,7 @@ import Testing
     }
 
     @Test func filters() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.withStandard { db in
             let service = try await history(db)
             let figure = try await service.auditTrail(
                 figure: "1-1.1", period: PeriodCode("2021Q1")!, as: .login(Fixtures.approver))
@@ -85,7 +84,7 @@ import Testing
     }
 
     @Test func whoMayReadTheTrail() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.withStandard { db in
             let service = try await history(db)
             #expect(try await service.auditLog(as: .login(Fixtures.approver)).count == 7)
             #expect(try await service.auditLog(as: .local).count == 7)
@@ -103,8 +102,7 @@ import Testing
     }
 
     @Test func badFiltersAreNamed() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: "limit") {
                 try await service.auditLog(filter: AuditFilter(limit: 0), as: admin)
@@ -116,7 +114,7 @@ import Testing
     }
 
     @Test func eventsEncodeAgainAsTheyWereStored() async throws {
-        try await TestDatabase.with { db in
+        try await TestDatabase.withStandard { db in
             let service = try await history(db)
             let all = try await service.auditLog(as: admin)
             let encoder = JSONEncoder()

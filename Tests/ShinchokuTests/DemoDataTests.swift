@@ -60,8 +60,7 @@ import Testing
     }
 
     @Test func refusesARealAdminThatIsMerelyCalledAdmin() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)  // its admin is "admin", named 管理者
+        try await TestDatabase.withStandard { db in  // its admin is "admin", named 管理者
             let before = try await Fixtures.snapshot(db)
             await #expect(throws: ServiceError.self) { try await db.service().loadDemoData() }
             #expect(try await Fixtures.snapshot(db) == before)
@@ -69,8 +68,7 @@ import Testing
     }
 
     @Test func refusesADatabaseWithItsOwnAdmins() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await db.pool.withTransaction { c in
                 try c.execute("UPDATE users SET login = 'chief' WHERE login = 'admin'")
             }

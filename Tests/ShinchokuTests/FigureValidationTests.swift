@@ -29,8 +29,7 @@ import Testing
     }
 
     @Test func decimalsFollowTheIndicator() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(
                 db, .invalid, field: "value", saying: "value: at most 1 decimal place for 工業用水道管路の更新整備延長（累計）"
             ) {
@@ -50,8 +49,7 @@ import Testing
     }
 
     @Test func ratesLieBetweenZeroAndHundred() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(db, .invalid, field: "value", saying: "between 0 and 100") {
                 try await save(db, "2.3", "100.5")
             }
@@ -64,8 +62,7 @@ import Testing
     }
 
     @Test func countsAreNonNegativeWholeNumbers() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(db, .invalid, field: "value", saying: "must not be negative") {
                 try await save(db, "2.2", "-1")
             }
@@ -80,8 +77,7 @@ import Testing
     }
 
     @Test func aValueGoesWithReportedAndANoteWithoutOne() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(db, .invalid, field: "value", saying: "required when the status is reported") {
                 try await save(db, "2.1", nil)
             }
@@ -102,8 +98,7 @@ import Testing
     }
 
     @Test func aCumulativeFigureThatFallsNeedsANote() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await approvedInQ4(db, "1-2.1", "4.0")
             try await W.expectRejected(
                 db, .invalid, field: "note", saying: "fell below the approved figure of 2020Q4 (4.0)"
@@ -119,8 +114,7 @@ import Testing
     }
 
     @Test func aJumpToMoreThanThreeTimesNeedsANote() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await approvedInQ4(db, "1-1.1", "2")
             try await W.expectRejected(db, .invalid, field: "note", saying: "more than 3 times") {
                 try await save(db, "1-1.1", "7")
@@ -136,8 +130,7 @@ import Testing
     }
 
     @Test func theComparisonIsWithTheLatestApprovedEarlierFigure() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             // 2020Q4 approved at 10; 2021Q1 only submitted at 12: a 2021Q2 figure of 7 compares with 2020Q4.
             try await approvedInQ4(db, "2.2", "10")
             try await W.submitted(db, W.q1, "2.2", "12")
@@ -149,8 +142,7 @@ import Testing
     }
 
     @Test func asOfLiesWithinThePeriodAndNinetyTwoDaysAfter() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(db, .invalid, field: "as_of", saying: "between 2021-04-01 and 2021-09-30") {
                 try await save(db, "1-1.1", "1", asOf: CalendarDate("2021-03-31"))
             }
@@ -163,8 +155,7 @@ import Testing
     }
 
     @Test func aNoteIsAtMostTwoThousandCharacters() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             try await W.expectRejected(db, .invalid, field: "note", saying: "at most 2000 characters (it has 2001)") {
                 try await save(db, "1-1.1", "1", note: String(repeating: "注", count: 2001))
             }
@@ -173,8 +164,7 @@ import Testing
     }
 
     @Test func everyBrokenRuleIsReportedAtOnce() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let before = try await Fixtures.snapshot(db)
             do {
                 _ = try await save(db, "2.2", "-1.5", asOf: CalendarDate("2022-01-01"))
@@ -188,8 +178,7 @@ import Testing
     }
 
     @Test func versionsAndStatesGuardChanges() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             let created = try await save(db, "1-1.1", "1")
             try await W.expectRejected(db, .conflict, saying: "exists already") {

@@ -9,8 +9,7 @@ import Testing
     typealias W = WorkflowFixtures
 
     @Test func aNarrativeGoesThroughReviewReopenAndCorrection() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             let clerk = W.clerk("ports")
             let p = W.q1
@@ -81,8 +80,7 @@ import Testing
     }
 
     @Test func textsAreWholeOrSplitAndOfBoundedLength() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             let clerk = W.clerk("water")
             func save(_ input: NarrativeInput) async throws -> NarrativeInfo {
@@ -111,8 +109,7 @@ import Testing
     }
 
     @Test func ownershipPeriodsAndVersionsApplyAsForFigures() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             let input = NarrativeInput(progress: "■実施")
             try await W.expectRejected(db, .forbidden) {

@@ -20,8 +20,7 @@ import Testing
     // MARK: Reading
 
     @Test func everyoneReadsThePeriods() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             for who in [admin, .login(Fixtures.clerk("ports")), .login(Fixtures.approver), .local] {
                 let all = try await service.periods(as: who)
@@ -57,8 +56,7 @@ import Testing
     // MARK: Creating
 
     @Test func createPeriodIsPlannedAndAudited() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let mark = try await AccountTestKit.lastAuditID(db)
             let q3 = PeriodCode("2021Q3")!
@@ -81,8 +79,7 @@ import Testing
     }
 
     @Test func createPeriodRefusals() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let q3 = PeriodCode("2021Q3")!
             try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: "due") {
@@ -128,8 +125,7 @@ import Testing
     /// conflict that names the current state, and change nothing.
     @Test(arguments: Move.allCases, PeriodState.allCases)
     func everyMoveFromEveryState(move: Move, state: PeriodState) async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             try await Self.setState(db, q2, state)
             let (from, to) = move.rule
@@ -156,8 +152,7 @@ import Testing
     }
 
     @Test func refusalsNameTheCurrentState() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let closeClosed = try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                 try await service.closePeriod(q4, as: admin)
@@ -171,8 +166,7 @@ import Testing
     }
 
     @Test func transitionRefusalsForOthersAndMissingThings() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             for who in [ActorReference.login(Fixtures.clerk("ports")), .login(Fixtures.approver), .local] {
                 for move in Move.allCases {
@@ -193,8 +187,7 @@ import Testing
     }
 
     @Test func aYearOfPeriods() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             _ = try await service.closePeriod(q1, as: admin)
             _ = try await service.openPeriod(q2, as: admin)
@@ -213,8 +206,7 @@ import Testing
     // MARK: Extensions
 
     @Test func extendingAClosedPeriodForOneDepartment() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let mark = try await AccountTestKit.lastAuditID(db)
             let until = CalendarDate(year: 2099, month: 4, day: 30)!
@@ -245,8 +237,7 @@ import Testing
     }
 
     @Test func extensionRefusals() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let future = CalendarDate(year: 2099, month: 1, day: 1)!
             for (code, state) in [(q1, "open"), (q2, "planned")] {
@@ -286,8 +277,7 @@ import Testing
     }
 
     @Test func anExtensionUntilTodayIsAllowed() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let today = try await db.pool.withConnection { c in try PeriodStore.today(c) }
             let e = try await service.extendPeriod(q4, department: "roads", until: today, reason: "本日まで", as: admin)

@@ -76,8 +76,7 @@ import Testing
     }
 
     @Test func ownershipTransferIsAudited() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let service = db.service()
             let moved = try await service.assignProject("1-1", to: "water", reason: "組織改編", as: .login("admin"))
             #expect(moved.department.code == "water")
@@ -104,8 +103,7 @@ import Testing
     }
 
     @Test func bootstrapMayImportButNotReshape() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)  // an admin exists now
+        try await TestDatabase.withStandard { db in  // an admin exists now
             let service = db.service()
             do {
                 _ = try await service.createDepartment(code: "newdept", name: "新部署", as: .local)

@@ -35,8 +35,7 @@ import Testing
     }
 
     @Test func twoApproversApprovingOneFigureAtOnceLeaveOneApproval() async throws {
-        try await TestDatabase.with(maxConnections: 8) { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard(maxConnections: 8) { db in
             let s = db.service()
             var pending: [(period: PeriodCode, indicator: String, version: Int)] = []
             for f in try await fiftyFigures(db) {
@@ -87,8 +86,7 @@ import Testing
     }
 
     @Test func twoSavesWithTheSameVersionAtOnceLeaveOneSave() async throws {
-        try await TestDatabase.with(maxConnections: 8) { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard(maxConnections: 8) { db in
             let s = db.service()
             var drafts: [(period: PeriodCode, indicator: String, clerk: ActorReference)] = []
             for f in try await fiftyFigures(db) {
@@ -138,8 +136,7 @@ import Testing
     }
 
     @Test func twoClerksCreatingOneFigureAtOnceLeaveOneFigure() async throws {
-        try await TestDatabase.with(maxConnections: 8) { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard(maxConnections: 8) { db in
             let s = db.service()
             let figures = try await fiftyFigures(db).prefix(20)
             let outcomes = await withTaskGroup(of: (Result<FigureInfo, any Error>, Result<FigureInfo, any Error>).self)

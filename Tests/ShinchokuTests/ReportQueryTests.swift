@@ -9,8 +9,7 @@ import Testing
     typealias W = WorkflowFixtures
 
     @Test func theBundledActualsRoundTripThroughTheWorkflow() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let plan = try PlanFile.bundled()
             let actuals = try ActualsFile.bundled()
             try await W.setPeriod(db, W.q4, .open)
@@ -40,8 +39,7 @@ import Testing
     }
 
     @Test func filtersByProjectAndDepartment() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             let one = try await s.reportData(period: W.q1, project: "1-2", as: W.admin)
             #expect(one.projects.map(\.code) == ["1-2"])
@@ -65,8 +63,7 @@ import Testing
     }
 
     @Test func pendingContentShowsOnlyWhenAskedFor() async throws {
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let s = db.service()
             try await W.setPeriod(db, W.q4, .open)
             try await W.setPeriod(db, W.q2, .open)

@@ -15,8 +15,7 @@ import Testing
             let p = try #require(PeriodCode(code))
             #expect(p.endDate == p.next.startDate.adding(days: -1))
         }
-        try await TestDatabase.with { db in
-            try await Fixtures.standard(db)
+        try await TestDatabase.withStandard { db in
             let created = try await db.service().createPeriod(last, due: nil, as: admin)
             #expect(created.endsOn == CalendarDate(year: 2201, month: 3, day: 31))
         }
