@@ -73,7 +73,8 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         public static let poolTimeout = Kind(rawValue: "pool_timeout")
         /// The pool was shut down.
         public static let poolClosed = Kind(rawValue: "pool_closed")
-        /// libpq reported something unexpected.
+        /// The statement was refused before it was sent (a parameter PostgreSQL cannot hold, such as a NUL
+        /// character), or libpq failed without a server error.
         public static let client = Kind(rawValue: "client")
     }
 

@@ -1,7 +1,8 @@
 import LibPQ
 
 /// The one error the service layer throws. Its `code` is stable: the HTTP layer and the CLI map it.
-/// After any error, nothing has changed: the whole call ran in one transaction that rolled back.
+/// After an error the call's own change has not happened: each transaction it ran rolled back. One thing is
+/// written on purpose: a refused login records the failure (`login_failures`), which throttling counts.
 public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable {
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public let rawValue: String
