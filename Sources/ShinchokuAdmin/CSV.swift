@@ -18,11 +18,24 @@ enum CSV {
     /// Splits UTF-8 text into records. Blank lines are skipped.
     static func parse(_ data: Data) throws -> [Record] {
         guard let text = String(data: data, encoding: .utf8) else {
-            throw SyntaxError(line: 1, message: "the file is not UTF-8 (in Excel, save it as \"CSV UTF-8\")")
+            throw SyntaxError(
+                line: firstLineNotUTF8(data),
+                message: "the file is not UTF-8 from this line on (in Excel, save it as \"CSV UTF-8\", not \"CSV\")")
         }
         var scalars = Substring(text).unicodeScalars
         if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
         return try parse(String(scalars))
+    }
+
+    /// The line (counted by LF, from 1) holding the first byte that is not UTF-8. A LF byte is never part of a
+    /// multi-byte UTF-8 sequence, so each line can be checked on its own.
+    static func firstLineNotUTF8(_ data: Data) -> Int {
+        var line = 1
+        for bytes in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            if String(data: Data(bytes), encoding: .utf8) == nil { return line }
+            line += 1
+        }
+        return line
     }
 
     static func parse(_ text: String) throws -> [Record] {

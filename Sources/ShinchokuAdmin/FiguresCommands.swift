@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Shinchoku
+import ShinchokuReports
 
 extension Admin {
     struct Figures: AsyncParsableCommand {
@@ -184,7 +185,9 @@ enum FigureCSV {
             throw AdminError.invalidData(
                 "\(path) is empty: it needs a header line (indicator,value,status,note) and rows.")
         }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        // Excel writes empty columns after the last named one (`indicator,value,status,note,,`): ignore them.
+        while columns.count > 1, columns.last?.isEmpty == true { columns.removeLast() }
         var problems: [String] = []
         for c in columns where !importColumns.contains(c) {
             problems.append("unknown column \"\(c)\"")
@@ -204,15 +207,23 @@ enum FigureCSV {
         for record in records.dropFirst() {
             if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             parsed.recordCount += 1
-            guard record.fields.count == columns.count else {
+            // Excel's empty trailing columns are ignored in rows as in the header.
+            var fields = record.fields
+            while fields.count > columns.count, fields.last?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                fields.removeLast()
+            }
+            guard fields.count == columns.count else {
                 parsed.errors.append(
                     RowError(
                         line: record.line, field: nil,
-                        message: "has \(record.fields.count) fields, but the header has \(columns.count)"))
+                        message: "has \(fields.count) fields, but the header has \(columns.count)"))
                 continue
             }
             var cell: [String: String] = [:]
-            for (name, value) in zip(columns, record.fields) { cell[name] = value }
+            for (name, value) in zip(columns, fields) {
+                // Text cells come back as `figures export` wrote them before the spreadsheet guard; numbers as is.
+                cell[name] = name == "value" ? value : SpreadsheetText.restored(value)
+            }
             switch row(record.line, cell) {
             case .success(let r): parsed.rows.append(r)
             case .failure(let e): parsed.errors += e.errors
@@ -252,15 +263,12 @@ enum FigureCSV {
                 ))
         }
 
+        // The one number grammar of the API, the import and the web forms.
         var value: ExactDecimal?
-        let valueText = trimmed("value")
-        if !valueText.isEmpty {
-            value = number(valueText)
-            if value == nil {
-                errors.append(
-                    RowError(line: line, field: "value", message: "\"\(valueText)\" is not a number, such as 12 or 4.5")
-                )
-            }
+        do throws(FigureValue.Refusal) {
+            value = try FigureValue.parse(cell["value"] ?? "")
+        } catch {
+            errors.append(RowError(line: line, field: error.field, message: error.message))
         }
 
         var version: Int?
@@ -290,27 +298,6 @@ enum FigureCSV {
             FigureImportRow(
                 line: line, indicator: indicator,
                 input: FigureInput(value: value, status: status, note: note, asOf: asOf, version: version)))
-    }
-
-    /// A number as a spreadsheet may write it: full-width digits and thousands separators are accepted.
-    static func number(_ text: String) -> ExactDecimal? {
-        var s = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0xFF10...0xFF19: s.unicodeScalars.append(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
-            case 0xFF0E: s.append(".")
-            case 0xFF0C: s.append(",")
-            case 0xFF0D, 0x2212: s.append("-")
-            default: s.unicodeScalars.append(scalar)
-            }
-        }
-        if s.range(of: #"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"#, options: .regularExpression) != nil {
-            s = s.replacingOccurrences(of: ",", with: "")
-        }
-        guard s.range(of: #"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"#, options: .regularExpression) != nil else {
-            return nil
-        }
-        return ExactDecimal(s)
     }
 
     /// When some rows could not even be read, the other rows are checked by the service in a dry run, so that
@@ -357,8 +344,10 @@ enum FigureCSV {
             [exportColumns]
                 + figures.map { f in
                     [
-                        f.indicator, f.value?.description ?? "", f.status.rawValue, f.note ?? "", f.state.rawValue,
-                        "\(f.version)", f.asOf.description,
+                        // Text through the spreadsheet guard (a note "=HYPERLINK(…)" is no formula); numbers as is.
+                        SpreadsheetText.neutralized(f.indicator), f.value?.description ?? "", f.status.rawValue,
+                        SpreadsheetText.neutralized(f.note ?? ""), f.state.rawValue, "\(f.version)",
+                        f.asOf.description,
                     ]
                 })
     }

@@ -40,9 +40,11 @@ struct CSVReport {
         _ p: ReportData.Project, _ i: ReportData.Indicator, _ f: ReportData.Figure?,
         _ a: IndicatorAssessment
     ) -> [String] {
-        [
-            data.period.description, p.code, i.code, i.name, i.unit, f?.period.description ?? "",
-            f?.status.rawValue ?? "", f?.value?.text ?? "", f?.asOf.description ?? "",
+        // Text from the plan goes through the spreadsheet guard; numbers stay numbers (a value of -5 is -5).
+        let text = SpreadsheetText.neutralized
+        return [
+            data.period.description, text(p.code), text(i.code), text(i.name), text(i.unit),
+            f?.period.description ?? "", f?.status.rawValue ?? "", f?.value?.text ?? "", f?.asOf.description ?? "",
             f?.state.rawValue ?? "",
             a.baseline.number?.text ?? CSVReport.decimalText(a.baseline.value), i.target.text,
             String(i.targetFiscalYear), a.achievementRate.map(IndicatorAssessor.percentText) ?? "",

@@ -185,6 +185,11 @@ struct HTMLReport {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            // A character XML 1.0 cannot hold (a control character kept from before such text was refused, or
+            // from a plan file) is shown as U+FFFD, so that the report always parses as XML.
+            case "\t", "\n", "\r": out.unicodeScalars.append(c)
+            case _ where c.value < 0x20 || c.value == 0x7F || c.value == 0xFFFE || c.value == 0xFFFF:
+                out += "\u{FFFD}"
             default: out.unicodeScalars.append(c)
             }
         }

@@ -60,7 +60,8 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
         api.put("periods/{period}/figures/{indicator}") { request, context in
             let body = try await request.decodeJSON(DraftBody.self)
             var v = Validation()
-            let value = v.decimal(body.value, "value")
+            // The one number grammar of the API, the CSV import and the web forms (docs/workflow.md).
+            let value = v.figureValue(body.value)
             let status = v.choice(body.status ?? FigureStatus.reported.rawValue, "status", as: FigureStatus.self)
             let asOf = v.date(body.asOf, "as_of")
             try v.check()

@@ -132,16 +132,6 @@ extension RequestError {
 }
 
 extension Validation {
-    /// A decimal given as a JSON string (`"1.5"`); reports it when it is no plain decimal number.
-    mutating func decimal(_ text: String?, _ field: String) -> ExactDecimal? {
-        guard let text else { return nil }
-        guard let value = ExactDecimal(text) else {
-            add(field, "\"\(text.prefix(40))\" is not a decimal number such as 1.5")
-            return nil
-        }
-        return value
-    }
-
     /// A date given as `YYYY-MM-DD`.
     mutating func date(_ text: String?, _ field: String) -> CalendarDate? {
         guard let text else { return nil }

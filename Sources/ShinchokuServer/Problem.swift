@@ -17,7 +17,8 @@ struct Problem: Encodable, Sendable {
     var detail: String
     /// A stable machine-readable code, such as `conflict` or `period_not_open`.
     var code: String
-    /// The fields at fault, for validation and malformed input.
+    /// The fields at fault, for validation and malformed input, and every failing item of a bulk request
+    /// (whatever its code: a bulk approve lists its conflicts, missing and forbidden items here too).
     var errors: [ServiceError.FieldError]?
 
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`); not part of the document.
@@ -123,13 +124,18 @@ enum ProblemMapping {
                 status: .unauthorized, code: e.code.rawValue, title: "Not logged in", detail: e.message,
                 headers: [.wwwAuthenticate: "Bearer"])
         case .forbidden:
-            return Problem(status: .forbidden, code: e.code.rawValue, title: "Forbidden", detail: e.message)
+            return Problem(
+                status: .forbidden, code: e.code.rawValue, title: "Forbidden", detail: e.message, errors: e.fieldErrors)
         case .notFound:
-            return Problem(status: .notFound, code: e.code.rawValue, title: "Not found", detail: e.message)
+            return Problem(
+                status: .notFound, code: e.code.rawValue, title: "Not found", detail: e.message, errors: e.fieldErrors)
         case .conflict:
-            return Problem(status: .conflict, code: e.code.rawValue, title: "Conflict", detail: e.message)
+            return Problem(
+                status: .conflict, code: e.code.rawValue, title: "Conflict", detail: e.message, errors: e.fieldErrors)
         case .periodNotOpen:
-            return Problem(status: .conflict, code: e.code.rawValue, title: "Period not open", detail: e.message)
+            return Problem(
+                status: .conflict, code: e.code.rawValue, title: "Period not open", detail: e.message,
+                errors: e.fieldErrors)
         case .throttled:
             let seconds = max(1, e.retryAfterSeconds ?? 60)
             return Problem(

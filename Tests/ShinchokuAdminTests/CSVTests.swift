@@ -38,15 +38,40 @@ import Testing
         #expect(try CSV.parse(text).map(\.fields) == rows)
     }
 
-    @Test func numbersAsSpreadsheetsWriteThem() {
-        #expect(FigureCSV.number("12") == ExactDecimal("12"))
-        #expect(FigureCSV.number("4.50") == ExactDecimal("4.50"))
-        #expect(FigureCSV.number("１２．５") == ExactDecimal("12.5"))
-        #expect(FigureCSV.number("1,234") == ExactDecimal("1234"))
-        #expect(FigureCSV.number("-3") == ExactDecimal("-3"))
-        #expect(FigureCSV.number("12,34") == nil)
-        #expect(FigureCSV.number("abc") == nil)
-        #expect(FigureCSV.number("1e3") == nil)
+    @Test func numbersGoThroughTheOneGrammar() throws {
+        func value(_ text: String) throws -> ExactDecimal? {
+            try FigureCSV.row(2, ["indicator": "1-1.1", "value": text]).get().input.value
+        }
+        #expect(try value("12") == ExactDecimal("12"))
+        #expect(try value("4.50") == ExactDecimal("4.50"))
+        #expect(try value("１２．５") == ExactDecimal("12.5"))
+        #expect(try value("1,234") == ExactDecimal("1234"))
+        #expect(try value("+5") == ExactDecimal("5"))
+        #expect(try value("△3") == ExactDecimal("-3"))
+        for bad in ["12,34", "abc", "1e3"] {
+            guard case .failure(let e) = FigureCSV.row(2, ["indicator": "1-1.1", "value": bad]) else {
+                Issue.record("\(bad) was accepted")
+                continue
+            }
+            #expect(e.errors.map(\.field) == ["value"])
+        }
+    }
+
+    @Test("A file that is not UTF-8 names the line of its first byte that is not")
+    func notUTF8NamesTheLine() {
+        // 「あ」 in CP932 (Shift_JIS) is 82 A0, which is no UTF-8.
+        var data = Data("indicator,value,status,note\r\n1-1.1,1,,ok\r\n".utf8)
+        data += Data([0x31, 0x2D, 0x32, 0x2E, 0x31, 0x2C, 0x32, 0x2C, 0x2C, 0x82, 0xA0, 0x0D, 0x0A])
+        #expect(throws: CSV.SyntaxError.self) { try CSV.parse(data) }
+        #expect(CSV.firstLineNotUTF8(data) == 3)
+        #expect(CSV.firstLineNotUTF8(Data([0x82, 0xA0])) == 1)
+        do {
+            _ = try CSV.parse(data)
+        } catch let e as CSV.SyntaxError {
+            #expect(e.line == 3)
+        } catch {
+            Issue.record("\(error)")
+        }
     }
 
     @Test func aRowBecomesAnImportRowOrFieldErrors() throws {

@@ -182,7 +182,7 @@ import Testing
             #expect(r.status == .forbidden, "\(r)")
             let rows = r.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("  line") }
             #expect(rows.count == 4, "\(r)")
-            #expect(rows[0] == "  line 2, value: \"abc\" is not a number, such as 12 or 4.5")
+            #expect(rows[0] == "  line 2, value: \"abc\" is not a number such as 12, 1,234 or 4.5")
             #expect(rows[1] == "  line 4, indicator: there is no indicator 9.9 in the plan", "\(rows)")
             #expect(rows[2].hasPrefix("  line 5: Project 1-2 belongs to water"), "\(rows)")
             #expect(rows[3].hasPrefix("  line 6, indicator: 1-1.1 is on line 3 already"), "\(rows)")

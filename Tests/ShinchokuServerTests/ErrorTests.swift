@@ -211,7 +211,7 @@ struct ErrorTests {
             let snapshot = try await world.snapshot()
             let bodies = [
                 "", "null", "true", "[]", "{}", "\"text\"", "{\"value\": {}}", "{\"value\": [\"1\"]}",
-                "{\"value\": \"\"}", "{\"value\": \"１２\"}", "{\"value\": \"NaN\"}", "{\"value\": \"1e400\"}",
+                "{\"value\": \"\"}", "{\"value\": \"１２，３\"}", "{\"value\": \"NaN\"}", "{\"value\": \"1e400\"}",
                 "{\"value\": \"1.2.3\"}", "{\"version\": 1e99}",
                 "{\"version\": -1, \"value\": \"1\"}", "{\"note\": 5}", "{\"status\": null}", "\u{0}",
                 "{\"value\": \"1\", \"as_of\": \"2021-02-30\"}", "{\"items\": [{\"indicator\": 5}]}",
