@@ -37,13 +37,13 @@ let package = Package(
         ),
         // A throwaway PostgreSQL cluster from the machine's own binaries.
         .target(name: "EmbeddedPostgres"),
-        // Migrations and the prefecture's plan, shipped as resources.
+        // Migrations, the prefecture's plan and the common-password list, shipped as resources.
         .target(
             name: "ShinchokuSQL",
             path: "sql",
             exclude: ["README.md"],
             sources: ["ShinchokuSQL.swift"],
-            resources: [.copy("migrations"), .copy("plan")]
+            resources: [.copy("migrations"), .copy("plan"), .copy("passwords")]
         ),
         // Domain and service layer: ownership, workflow, audit. The only place rules live.
         .target(
@@ -104,6 +104,8 @@ let package = Package(
             name: "ShinchokuServerTests",
             dependencies: [
                 "ShinchokuServer", "TestSupport",
+                // The number grammar test runs the CSV import beside the API.
+                "ShinchokuAdmin",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

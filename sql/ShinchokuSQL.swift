@@ -1,6 +1,6 @@
 import Foundation
 
-/// The SQL migrations and the prefecture's plan data, bundled as resources.
+/// The SQL migrations, the prefecture's plan data and the common-password list, bundled as resources.
 public enum ShinchokuSQL {
     /// The folder holding `NNNN_name.sql` migrations.
     public static var migrationsDirectory: URL {
@@ -10,5 +10,10 @@ public enum ShinchokuSQL {
     /// The folder holding plan data files (the bundled prefecture plan).
     public static var planDirectory: URL {
         Bundle.module.resourceURL!.appendingPathComponent("plan", isDirectory: true)
+    }
+
+    /// The 10,000 most common passwords, one per line, lower case (`passwords/SOURCE.md` says where from).
+    public static var commonPasswordsFile: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("passwords/common-passwords.txt", isDirectory: false)
     }
 }

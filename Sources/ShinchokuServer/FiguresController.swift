@@ -98,11 +98,13 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
-        api.get("periods/{period}/figures/{indicator}/history") { _, context in
-            // Every workflow step with the content at that moment and the reviewers' comments.
-            let history: [WorkflowEventInfo] = try await service.figureHistory(
-                period: context.period(), indicator: context.path("indicator"), as: context.actor)
-            return JSONResponse(history)
+        api.get("periods/{period}/figures/{indicator}/history") { request, context in
+            // Every workflow step with the content at that moment and the reviewers' comments, in pages.
+            let paging = try request.historyPaging()
+            return HistoryPageResponse(
+                page: try await service.figureHistory(
+                    period: context.period(), indicator: context.path("indicator"), limit: paging.limit,
+                    cursor: paging.cursor, as: context.actor))
         }
         api.post("periods/{period}/approvals") { request, context in
             let body = try await request.decodeJSON(BulkApproveBody.self)

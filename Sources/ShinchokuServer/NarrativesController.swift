@@ -76,10 +76,12 @@ struct NarrativesController<Context: SessionRequestContext>: Sendable {
                     period: context.period(), project: context.path("project"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
-        api.get("periods/{period}/narratives/{project}/history") { _, context in
-            JSONResponse(
-                try await service.narrativeHistory(
-                    period: context.period(), project: context.path("project"), as: context.actor))
+        api.get("periods/{period}/narratives/{project}/history") { request, context in
+            let paging = try request.historyPaging()
+            return HistoryPageResponse(
+                page: try await service.narrativeHistory(
+                    period: context.period(), project: context.path("project"), limit: paging.limit,
+                    cursor: paging.cursor, as: context.actor))
         }
     }
 }

@@ -71,9 +71,9 @@ import Testing
             #expect(events.first?.action == "period.create" && events.first?.entity == "period")
             #expect(events.first?.entityID == "2021Q3" && events.first?.actorLogin == "admin")
             #expect(events.first?.after?.contains("\"state\": \"planned\"") == true)
-            // A due date on the first day is fine; none at all too.
+            // A due date the day after the period's last day is fine; none at all too.
             _ = try await service.createPeriod(
-                PeriodCode("2021Q4")!, due: CalendarDate(year: 2022, month: 1, day: 1), as: admin)
+                PeriodCode("2021Q4")!, due: CalendarDate(year: 2022, month: 4, day: 1), as: admin)
             _ = try await service.createPeriod(PeriodCode("2022Q1")!, due: nil, as: admin)
         }
     }
@@ -85,6 +85,23 @@ import Testing
             try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: "due") {
                 try await service.createPeriod(q3, due: CalendarDate(year: 2021, month: 9, day: 30), as: admin)
             }
+            // The example: 2027Q1 ends on 2027-06-30, so a due date of 2027-04-30 (or the last day
+            // itself) is refused, naming the field and the rule.
+            for day in [CalendarDate(year: 2027, month: 4, day: 30), CalendarDate(year: 2027, month: 6, day: 30)] {
+                let error = try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: "due") {
+                    try await service.createPeriod(PeriodCode("2027Q1")!, due: day, as: admin)
+                }
+                #expect(
+                    error?.fieldErrors == [
+                        .init(
+                            field: "due",
+                            message:
+                                "must fall after the period's last day, 2027-06-30: figures are due once 2027Q1 has ended"
+                        )
+                    ])
+            }
+            _ = try await service.createPeriod(
+                PeriodCode("2027Q1")!, due: CalendarDate(year: 2027, month: 7, day: 31), as: admin)
             try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
                 try await service.createPeriod(q1, due: nil, as: admin)
             }

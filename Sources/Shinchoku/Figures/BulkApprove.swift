@@ -12,6 +12,7 @@ extension ShinchokuService {
         try await perform(as: reviewer) { tx in
             try tx.require(.approver, to: "approve figures")
             guard !items.isEmpty else { throw ServiceError.invalid("items", "list at least one figure to approve") }
+            let comment = try EnteredText.comment(comment)
             let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
             try WorkflowGate.requireReview(window)
 

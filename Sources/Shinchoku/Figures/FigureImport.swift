@@ -37,10 +37,12 @@ extension ShinchokuService {
     ///
     /// Every row is checked, in one transaction; when any fails, nothing is saved and the error lists every
     /// failing row, its fields named `line N, field` (or `line N` for a row-wide reason). The error's code is
-    /// `invalid` when every failure is invalid input (an unknown indicator code included), else that of the
-    /// first other failure, such as `forbidden` for another department's indicator. A row whose content
-    /// equals the figure's current content saves nothing, whatever its version, so importing the same file
-    /// twice changes nothing (its `as_of` is compared only when the row gives one). Any other row for an
+    /// the most serious kind among the failures, whatever the order of the rows: `forbidden` (another
+    /// department's indicator) before `period_not_open` and `conflict` before `invalid` (an unknown indicator
+    /// code included). A row whose content equals the figure's current content saves nothing, whatever its
+    /// version, so importing the same file twice changes nothing (its `as_of` is compared only when the row gives
+    /// one); such a row is skipped also for another department's indicator, so that an export of every
+    /// department imports back. Any other row for an
     /// existing figure needs the figure's current version: without one it is a `conflict`, never an overwrite.
     /// With `dryRun`, everything is checked and nothing kept.
     public func importFigures(
@@ -85,6 +87,13 @@ enum FigureImport {
                 continue
             }
             firstLine[row.indicator] = row.line
+            // An export of every department imports back: another department's row that changes nothing is
+            // skipped, where saving it would be refused.
+            if let kept = try keptForAnotherDepartment(tx, period: period, row: row) {
+                figures.append(kept)
+                unchanged += 1
+                continue
+            }
             // A savepoint per row: a row the database refuses must not abort the checks of the rows after it.
             try c.execute("SAVEPOINT figure_import_row")
             do {
@@ -105,7 +114,8 @@ enum FigureImport {
             }
         }
         if !failures.isEmpty {
-            let code = failures.first { $0.error.code != .invalid }?.error.code ?? .invalid
+            // One precedence, whatever the order of the rows (docs/admin.md, "Exit status").
+            let code = failures.map(\.error.code).min { precedence($0) < precedence($1) } ?? .invalid
             let bad = Set(failures.map(\.line)).count
             throw ServiceError(
                 code, "Nothing was imported: \(bad) of \(rows.count) rows \(bad == 1 ? "has" : "have") errors.",
@@ -118,18 +128,52 @@ enum FigureImport {
         return FigureImportSummary(period: period, dryRun: dryRun, saved: saved, unchanged: unchanged, figures: figures)
     }
 
+    /// Which failure decides the import's code when rows fail for different reasons: the acting clerk may not
+    /// enter the file at all (forbidden, 77) before a row that conflicts with the current state (1) before bad
+    /// data (65). The order of the rows plays no part.
+    static func precedence(_ code: ServiceError.Code) -> Int {
+        switch code {
+        case .unauthenticated: 0
+        case .forbidden: 1
+        case .periodNotOpen: 2
+        case .conflict: 3
+        case .notFound: 4
+        case .invalid: 6
+        default: 5
+        }
+    }
+
+    /// The figure of a row for an indicator of another department than the acting clerk's, when the row states
+    /// exactly what the figure says already (as ``existing(_:_:)`` compares): nothing to save, so nothing to
+    /// refuse. Nil for any other row, which then goes through the save and its checks.
+    static func keptForAnotherDepartment(_ tx: Transaction, period: PeriodCode, row: FigureImportRow) throws
+        -> FigureInfo?
+    {
+        let c = tx.connection
+        // An unknown code is left to the save, which reports it.
+        guard let ind = try FigureStore.target(c, code: row.indicator, lock: false),
+            ind.owner.departmentID != tx.actor.departmentID,
+            let current = try FigureStore.row(c, of: ind, period: period, forUpdate: false),
+            isUnchanged(current, row)
+        else { return nil }
+        return try FigureStore.info(c, id: current.id)
+    }
+
+    /// Whether a row states what the figure says: status, value with its scale, note, and `as_of` when given.
+    static func isUnchanged(_ current: FigureRow, _ row: FigureImportRow) -> Bool {
+        let (input, figure) = (row.input, current.content)
+        // The value is compared with its scale: 4.0 is not 4, since reports print the decimals as entered.
+        return input.status == figure.status && input.value == figure.value
+            && EnteredText.nonBlank(input.note) == figure.note && (input.asOf ?? figure.asOf) == figure.asOf
+    }
+
     /// The import's rule for a row whose figure exists, before the save's own checks: a row that states what
     /// the figure says already changes nothing, whatever its state or version, so that a file imports twice and
     /// an export imports as it is. Any other row must carry the figure's version, which the save then checks:
     /// a file never silently overwrites a figure.
     static func existing(_ current: FigureRow, _ row: FigureImportRow) throws -> WorkflowGate.SaveExisting {
-        let (input, figure) = (row.input, current.content)
-        // The value is compared with its scale: 4.0 is not 4, since reports print the decimals as entered.
-        let same =
-            input.status == figure.status && input.value == figure.value
-            && EnteredText.nonBlank(input.note) == figure.note && (input.asOf ?? figure.asOf) == figure.asOf
-        if same { return .keep }
-        guard input.version != nil else {
+        if isUnchanged(current, row) { return .keep }
+        guard row.input.version != nil else {
             throw ServiceError.conflict(
                 "Figure \(row.indicator) already exists at version \(current.version): put its version in the "
                     + "version column (figures export writes it) to change it.")

@@ -76,7 +76,12 @@ enum FigureRules {
         v.require(
             content.asOf >= period.startsOn && content.asOf <= latest, "as_of",
             "must lie between \(period.startsOn) and \(latest) (the period and the \(asOfGraceDays) days after it)")
+        if let value = content.value, !FigureValue.hasAllowedDigits(value) {
+            // The API and the import refuse such a value already; this is for callers that build it themselves.
+            v.add("value", "has more than \(FigureValue.maximumDigits) digits, which reports cannot compute exactly")
+        }
         if let note = content.note {
+            if let problem = TypedText.problem(in: note) { v.add("note", problem) }
             let length = EnteredText.length(note)
             v.require(
                 length <= maxNoteLength, "note", "must be at most \(maxNoteLength) characters (it has \(length))")

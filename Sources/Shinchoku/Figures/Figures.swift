@@ -35,8 +35,15 @@ extension ShinchokuService {
     public func figureHistory(period: PeriodCode, indicator: String, as reader: ActorReference) async throws
         -> [WorkflowEventInfo]
     {
+        try await figureHistory(period: period, indicator: indicator, page: nil, as: reader)
+    }
+
+    /// The steps of ``figureHistory(period:indicator:as:)`` in `page` (``WorkflowHistoryPage``).
+    func figureHistory(
+        period: PeriodCode, indicator: String, page: (offset: Int, limit: Int)?, as reader: ActorReference
+    ) async throws -> [WorkflowEventInfo] {
         try await perform(as: reader) { tx in
-            try WorkflowGate.history(FigureSubject.self, tx, code: indicator, period: period)
+            try WorkflowGate.history(FigureSubject.self, tx, code: indicator, period: period, page: page)
         }
     }
 

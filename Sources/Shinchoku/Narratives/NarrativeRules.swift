@@ -23,6 +23,7 @@ enum NarrativeRules {
         var v = Validation()
         for (field, text) in content.texts {
             guard let text else { continue }
+            if let problem = TypedText.problem(in: text) { v.add(field, problem) }
             let length = EnteredText.length(text)
             v.require(length <= maxLength, field, "must be at most 10,000 characters (it has \(length))")
         }

@@ -32,8 +32,15 @@ extension ShinchokuService {
     public func narrativeHistory(period: PeriodCode, project: String, as reader: ActorReference) async throws
         -> [WorkflowEventInfo]
     {
+        try await narrativeHistory(period: period, project: project, page: nil, as: reader)
+    }
+
+    /// The steps of ``narrativeHistory(period:project:as:)`` in `page` (``WorkflowHistoryPage``).
+    func narrativeHistory(
+        period: PeriodCode, project: String, page: (offset: Int, limit: Int)?, as reader: ActorReference
+    ) async throws -> [WorkflowEventInfo] {
         try await perform(as: reader) { tx in
-            try WorkflowGate.history(NarrativeSubject.self, tx, code: project, period: period)
+            try WorkflowGate.history(NarrativeSubject.self, tx, code: project, period: period, page: page)
         }
     }
 

@@ -48,7 +48,9 @@ extension ShinchokuService {
 
     // MARK: Changing periods
 
-    /// Adds a period, planned. The due date, if any, must be on or after the period's first day. Admin only.
+    /// Adds a period, planned. The due date, if any, must fall after the period's last day: figures are due
+    /// once the quarter they report has ended (`2027Q1` ends on 2027-06-30, so `--due 2027-04-30` is refused).
+    /// Admin only.
     public func createPeriod(_ code: PeriodCode, due: CalendarDate?, as reference: ActorReference) async throws
         -> PeriodInfo
     {
@@ -56,7 +58,9 @@ extension ShinchokuService {
             try tx.require(.admin, to: "create periods")
             var v = Validation()
             if let due {
-                v.require(due >= code.startDate, "due", "must be on or after the period's first day, \(code.startDate)")
+                v.require(
+                    due > code.endDate, "due",
+                    "must fall after the period's last day, \(code.endDate): figures are due once \(code) has ended")
             }
             try v.check()
             let c = tx.connection
@@ -117,6 +121,7 @@ extension ShinchokuService {
             try tx.require(.admin, to: "reopen periods")
             var v = Validation()
             v.require(PeriodStore.isPresent(reason), "reason", "reopening a period needs a reason")
+            let reason = v.text(reason, "reason") ?? reason
             try v.check()
             return try PeriodStore.move(
                 tx, code, from: [.closed, .locked], to: .open, action: .periodReopen, reason: reason
@@ -142,6 +147,7 @@ extension ShinchokuService {
             }
             v.require(until >= today, "until", "must be today (\(today)) or later")
             v.require(PeriodStore.isPresent(reason), "reason", "an extension needs a reason")
+            let reason = v.text(reason, "reason") ?? reason
             try v.check()
             let period = try PeriodStore.existing(c, code, forUpdate: true)
             guard period.state == .closed else {

@@ -131,6 +131,7 @@ extension ShinchokuService {
             try tx.require(.admin, to: "rename departments")
             var v = Validation()
             v.require(!name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "name", "must not be empty")
+            let name = v.text(name, "name") ?? name
             try v.check()
             guard let before = try PlanStore.department(tx.connection, code: code, forUpdate: true) else {
                 throw ServiceError.notFound("There is no department \(code).")
@@ -154,6 +155,7 @@ extension ShinchokuService {
             var v = Validation()
             v.require(
                 !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason")
+            let reason = v.text(reason, "reason") ?? reason
             try v.check()
             let c = tx.connection
             guard

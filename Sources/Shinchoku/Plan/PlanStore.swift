@@ -98,6 +98,7 @@ enum PlanStore {
         let codeOK = code.range(of: "^[a-z][a-z0-9_]{1,31}$", options: .regularExpression) != nil
         v.require(codeOK, prefix + "code", "must be 2–32 lower-case letters, digits or _, starting with a letter")
         v.require(!name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, prefix + "name", "must not be empty")
+        _ = v.text(name, prefix + "name")
     }
 
     /// Checks a plan file as a whole, naming every field at fault.

@@ -94,7 +94,7 @@ extension WorkflowGate {
     ) throws -> S.Info {
         try tx.require(.approver, to: "\(action.rawValue) \(S.noun)s")
         let comment =
-            action == .approve ? EnteredText.nonBlank(comment) : try requireReason(comment ?? "", for: action)
+            action == .approve ? try EnteredText.comment(comment) : try requireReason(comment ?? "", for: action)
         let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
         try requireReview(window)
         let (target, current) = try forReview(S.self, tx, action, code: code, period: period, version: version)
@@ -150,12 +150,13 @@ extension WorkflowGate {
 
     /// Every step of an item's history in order; empty while nothing has been saved.
     static func history<S: ReviewSubject>(
-        _ subject: S.Type, _ tx: Transaction, code: String, period: PeriodCode
+        _ subject: S.Type, _ tx: Transaction, code: String, period: PeriodCode,
+        page: (offset: Int, limit: Int)? = nil
     ) throws -> [WorkflowEventInfo] {
         let c = tx.connection
         let target = try S.target(c, code: code, lock: false)
         _ = try WorkflowGate.period(c, period, department: nil, lock: false)
         guard let row = try S.Store.row(c, of: target, period: period, forUpdate: false) else { return [] }
-        return try WorkflowLog.history(c, S.workflowSubject(id: row.id))
+        return try WorkflowLog.history(c, S.workflowSubject(id: row.id), page: page)
     }
 }

@@ -197,10 +197,10 @@ enum WorkflowGate {
 
     /// A reason is required to return or reopen, so the clerk knows what to fix.
     static func requireReason(_ reason: String, for action: WorkflowAction) throws -> String {
-        guard EnteredText.nonBlank(reason) != nil else {
+        guard let reason = EnteredText.nonBlank(reason) else {
             throw ServiceError.invalid("reason", "a \(action.rawValue) needs a reason the clerk can act on")
         }
-        return reason
+        return try TypedText.checked(reason, field: "reason")!
     }
 
 }

@@ -32,14 +32,18 @@ enum WorkflowLog {
     }
 
     /// Every step of an item's history, in order.
-    static func history(_ c: Connection, _ subject: WorkflowSubject) throws -> [WorkflowEventInfo] {
+    /// With `page`, only `limit` steps after the first `offset` (``WorkflowHistoryPage``).
+    static func history(_ c: Connection, _ subject: WorkflowSubject, page: (offset: Int, limit: Int)? = nil) throws
+        -> [WorkflowEventInfo]
+    {
+        let window: SQLQuery = page.map { " OFFSET \($0.offset) LIMIT \($0.limit)" } ?? ""
         let rows = try c.query(
             """
             SELECT e.action, e.from_state, e.to_state, e.version, u.login, u.display_name, e.at, e.comment, e.content
             FROM workflow_events e JOIN users u ON u.id = e.actor_id
             WHERE e.\(subject.condition)
             ORDER BY e.id
-            """)
+            """ + window)
         return try rows.map { r in
             let (action, from, to, version, actor, actorName, at, comment, content) = try r.decode(
                 (WorkflowAction, WorkflowState?, WorkflowState, Int, String, String, Date, String?, RawJSON).self)
@@ -126,10 +130,15 @@ enum WorkflowJSON {
 /// How the workflow reads the texts users type.
 enum EnteredText {
     /// Nil when blank: a blank note or narrative says nothing, and stray spaces must not pass for one.
-    /// Anything else is kept exactly as typed.
+    /// Anything else is kept as typed, except that CRLF becomes LF (``TypedText/normalized(_:)``).
     static func nonBlank(_ text: String?) -> String? {
         guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-        return text
+        return TypedText.normalized(text)
+    }
+
+    /// An optional comment of a review step: nil when blank, else checked by ``TypedText`` (field `comment`).
+    static func comment(_ text: String?) throws -> String? {
+        try TypedText.checked(nonBlank(text), field: "comment")
     }
 
     /// The length PostgreSQL's `char_length` reports: Unicode code points.
