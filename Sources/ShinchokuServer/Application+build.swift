@@ -12,7 +12,7 @@ public func buildApplication(
     configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(service: service)
+    let router = try buildRouter(service: service, trustedProxies: configuration.trustedProxies)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -24,7 +24,11 @@ public func buildApplication(
 ///
 /// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`. Everything else under `/api/v1` needs a bearer token;
 /// the service resolves it to the acting user in the same transaction as the work.
-public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuRequestContext> {
+///
+/// `trustedProxies`: see ``ServerConfiguration/trustedProxies``.
+public func buildRouter(service: ShinchokuService, trustedProxies: [String] = []) throws
+    -> Router<ShinchokuRequestContext>
+{
     let router = Router(context: ShinchokuRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
@@ -32,7 +36,8 @@ public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuReq
     let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
     HealthController<ShinchokuRequestContext>(migrator: migrator).register(on: router)
 
-    let sessions = SessionsController<ShinchokuRequestContext>(service: service)
+    let sessions = SessionsController<ShinchokuRequestContext>(
+        service: service, trustedProxies: Set(trustedProxies))
     sessions.registerPublic(on: router.group("api/v1"))
 
     let api = router.group("api/v1").add(middleware: BearerTokenMiddleware())

@@ -6,6 +6,8 @@ import Shinchoku
 public protocol SessionRequestContext: RequestContext {
     /// The bearer token sent with the request, set by ``BearerTokenMiddleware``. Never logged.
     var sessionToken: String? { get set }
+    /// The socket peer's IP address, if known; login throttling counts failures by the client's address.
+    var peerAddress: String? { get }
 }
 
 extension SessionRequestContext {
@@ -22,10 +24,13 @@ extension SessionRequestContext {
 public struct ShinchokuRequestContext: SessionRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var sessionToken: String?
+    /// The socket peer's IP address, nil when there is none (the router test client). See ``ClientAddress``.
+    public var peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.sessionToken = nil
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { APILimits.maximumBodySize }

@@ -17,11 +17,16 @@ public struct ServerConfiguration: Sendable {
     public var demo: Bool
     /// The demo's PostgreSQL data directory; nil means `.shinchoku/demo-pgdata` under the current directory.
     public var demoDataDirectory: String?
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed, for the client address that login
+    /// throttling counts by. Empty (the default): the socket's peer is the client.
+    public var trustedProxies: [String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
-        logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil
+        logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil,
+        trustedProxies: [String] = []
     ) {
+        self.trustedProxies = trustedProxies
         self.host = host
         self.port = port
         self.databaseURL = databaseURL

@@ -5,6 +5,8 @@ import Shinchoku
 /// Logging in and out, and who "I" am.
 struct SessionsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
+    /// Proxies whose `X-Forwarded-For` names the client (``ClientAddress``).
+    var trustedProxies: Set<String> = []
 
     struct LoginBody: Decodable {
         var login: String
@@ -13,9 +15,11 @@ struct SessionsController<Context: SessionRequestContext>: Sendable {
 
     /// `POST /sessions`: needs no session.
     func registerPublic(on api: some RouterMethods<Context>) {
-        api.post("sessions") { request, _ in
+        api.post("sessions") { request, context in
             let body = try await request.decodeJSON(LoginBody.self)
-            let result = try await service.login(login: body.login, password: body.password)
+            let client = ClientAddress.of(
+                peer: context.peerAddress, headers: request.headers, trustedProxies: trustedProxies)
+            let result = try await service.login(login: body.login, password: body.password, clientAddress: client)
             return JSONResponse(result, status: .created)
         }
     }

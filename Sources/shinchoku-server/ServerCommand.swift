@@ -39,6 +39,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The demo's PostgreSQL data directory (default .shinchoku/demo-pgdata).")
     var demoDataDirectory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A reverse proxy's IP address whose X-Forwarded-For names the client (repeatable; default: none, the "
+                + "socket's peer is the client).", valueName: "address"))
+    var trustedProxy: [String] = []
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -58,11 +64,18 @@ struct ServerCommand: AsyncParsableCommand {
         }
         return ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
-            poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory)
+            poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
+            trustedProxies: trustedProxy)
     }
 
     func validate() throws {
         _ = try resolved()
+        for address in trustedProxy
+        where address.isEmpty || address.count > 45
+            || !address.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == "." || $0 == ":" })
+        {
+            throw ValidationError("--trusted-proxy takes an IP address such as 10.0.0.5, not \"\(address)\".")
+        }
     }
 
     func run() async throws {

@@ -7,6 +7,6 @@ import Testing
         let n = try await db.pool.withConnection { c in
             try c.query("SELECT count(*) FROM schema_migrations").first!.decode(Int.self, at: 0)
         }
-        #expect(n == 3)
+        #expect(n == 4)
     }
 }

@@ -118,7 +118,7 @@ import Testing
             #expect(Set(error?.fieldErrors.map(\.field) ?? []) == ["login", "display_name", "password", "department"])
             #expect(
                 error?.fieldErrors.contains {
-                    $0 == .init(field: "password", message: "must be at least 12 characters")
+                    $0 == .init(field: "password", message: "must be at least 12 characters (it has 5)")
                 } == true)
         }
     }
@@ -386,7 +386,7 @@ import Testing
             let error = try await AccountTestKit.expectRefusedUnchanged(db, .invalid, field: "password") {
                 try await service.setPassword(login: clerk, password: "too short", as: admin)
             }
-            #expect(error?.fieldErrors.first?.message == "must be at least 12 characters")
+            #expect(error?.fieldErrors.first?.message.hasPrefix("must be at least 12 characters") == true)
             try await AccountTestKit.expectRefusedUnchanged(db, .notFound) {
                 try await service.setPassword(login: "nobody", password: "long enough pass", as: admin)
             }

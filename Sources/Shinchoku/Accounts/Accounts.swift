@@ -63,7 +63,8 @@ extension ShinchokuService {
         AccountStore.checkLogin(login, into: &v)
         v.require(
             !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty")
-        if let password { PasswordHasher.check(password, into: &v) }
+        let name = v.text(displayName, "display_name") ?? displayName
+        if let password { PasswordHasher.check(password, login: login, displayName: name, into: &v) }
         let inputErrors = v.errors
 
         // Authorise and validate before hashing, so that a refused call costs no bcrypt time.
@@ -79,7 +80,7 @@ extension ShinchokuService {
             try tx.connection.execute(
                 """
                 INSERT INTO users (login, display_name, role, department_id, password_hash)
-                VALUES (\(login), \(displayName), \(role.rawValue),
+                VALUES (\(login), \(name), \(role.rawValue),
                         (SELECT id FROM departments WHERE code = \(department)), \(hash))
                 """)
             let created = try AccountStore.existing(tx.connection, login: login).info
@@ -172,13 +173,13 @@ extension ShinchokuService {
 
     /// Sets an account's password and ends all its sessions. Admin only.
     public func setPassword(login: String, password: String, as reference: ActorReference) async throws -> UserInfo {
-        var v = Validation()
-        PasswordHasher.check(password, into: &v)
-        let inputErrors = v.errors
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "set passwords")
-            _ = try AccountStore.existing(tx.connection, login: login)
-            try ServiceError.invalidUnlessEmpty(inputErrors)
+            // The account's own login and name are among the passwords it may not have.
+            let account = try AccountStore.existing(tx.connection, login: login)
+            var v = Validation()
+            PasswordHasher.check(password, login: account.info.login, displayName: account.info.displayName, into: &v)
+            try v.check()
         }
         let hash = await PasswordHasher.hash(password, cost: bcryptCost)
         return try await perform(as: reference) { tx in

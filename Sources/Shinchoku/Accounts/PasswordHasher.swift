@@ -8,10 +8,8 @@ import LibPQ
 /// threads on this host: two logins at once would stall every request) nor inside a database transaction (it would
 /// hold a pooled connection for that long). It runs on ``threads``, threads of its own.
 enum PasswordHasher {
-    /// The shortest password accepted.
-    static let minimumLength = 12
     /// bcrypt reads at most 72 bytes; a longer password would be silently cut, so it is refused instead.
-    static let maximumBytes = 72
+    static let maximumBytes = PasswordPolicy.maximumBytes
     /// Generated passwords: 24 characters of 64 (144 bits), safe in URLs, shells and e-mail.
     static let generatedLength = 24
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -22,14 +20,14 @@ enum PasswordHasher {
     static let threads = BlockingThreads(
         count: max(2, ProcessInfo.processInfo.activeProcessorCount), name: "shinchoku-bcrypt")
 
-    /// Adds the field errors of a new password, if any.
-    static func check(_ password: String, into v: inout Validation, field: String = "password") {
-        v.require(password.count >= minimumLength, field, "must be at least \(minimumLength) characters")
-        v.require(
-            password.utf8.count <= maximumBytes, field,
-            "must be at most \(maximumBytes) bytes (about 24 Japanese or 72 Latin characters)")
-        // bcrypt takes a C string: everything after a NUL would be ignored.
-        v.require(!password.utf8.contains(0), field, "must not contain a NUL character")
+    /// Adds the field errors of a new password for the account `login` named `displayName`, if any
+    /// (``PasswordPolicy``).
+    static func check(
+        _ password: String, login: String, displayName: String, into v: inout Validation, field: String = "password"
+    ) {
+        for problem in PasswordPolicy.problems(password, login: login, displayName: displayName) {
+            v.add(field, problem)
+        }
     }
 
     /// Whether a password typed at login could be one we stored. Anything else is wrong without asking bcrypt,

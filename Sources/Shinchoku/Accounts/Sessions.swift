@@ -17,20 +17,26 @@ extension ShinchokuService {
     ///
     /// Every refusal is the same `unauthenticated` error ("The login or password is wrong."), whether the login
     /// is unknown, the password wrong, the account disabled or without a password, and takes about as long: a
-    /// bcrypt check runs in every case. After 10 failures for one login within 15 minutes, further attempts are
-    /// `throttled` without looking at the password, until the oldest of those failures is 15 minutes old.
-    /// A successful login clears that login's failures.
+    /// bcrypt check runs in every case. Failures are throttled fairly by ``LoginThrottle``: per login and
+    /// `clientAddress`, and per `clientAddress` across logins, with a doubling wait rather than a lock; a throttled
+    /// attempt is `throttled` (with `retryAfterSeconds`) without looking at the password. A successful login
+    /// forgives that login's failures from that address only.
+    ///
+    /// `clientAddress` is the client's IP address as the HTTP layer determined it; nil (a caller without one)
+    /// counts as one shared address, ``LoginThrottle/unknownAddress``.
     ///
     /// The login is compared in lower case (logins are lower case), and so is the throttling counted: `Admin`
     /// and `admin` share one allowance.
-    public func login(login typedLogin: String, password: String) async throws -> LoginResult {
+    public func login(login typedLogin: String, password: String, clientAddress: String? = nil) async throws
+        -> LoginResult
+    {
         let login = SessionStore.normalized(typedLogin)
+        let address = LoginThrottle.normalized(clientAddress)
         let account = try await performAnonymous { c in
-            if let wait = try SessionStore.throttleWait(c, login: login) {
-                let minutes = (wait + 59) / 60
+            if let wait = try LoginThrottle.standard.wait(c, login: login, address: address) {
+                let after = wait < 60 ? "\(wait) second\(wait == 1 ? "" : "s")" : "\((wait + 59) / 60) minutes"
                 throw ServiceError(
-                    .throttled,
-                    "Too many failed logins for \(login). Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                    .throttled, "Too many failed logins from this address. Try again in \(after).",
                     retryAfterSeconds: wait)
             }
             return try SessionStore.account(c, login: login)
@@ -44,7 +50,7 @@ extension ShinchokuService {
 
         guard accepted, let account else {
             // Its own transaction: the failure must stay recorded although the login fails.
-            try await performAnonymous { c in try SessionStore.recordFailure(c, login: login) }
+            try await performAnonymous { c in try LoginThrottle.recordFailure(c, login: login, address: address) }
             throw SessionStore.wrongLogin
         }
 
@@ -63,7 +69,7 @@ extension ShinchokuService {
                 RETURNING expires_at
                 """
             ).single().decode(Date.self)
-            try c.execute("DELETE FROM login_failures WHERE login = \(login)")
+            try LoginThrottle.clear(c, login: login, address: address)
             let user = try AccountStore.existing(c, login: login).info
             try Audit.write(
                 on: c, actorID: account.id, actorLogin: login, action: .sessionLogin, id: login,
@@ -105,10 +111,6 @@ struct SessionSnapshot: Encodable {
 
 /// SQL and rules for sessions and failed logins.
 enum SessionStore {
-    /// Failures for one login within ``failureWindowSeconds`` that throttle further attempts.
-    static let maximumFailures = 10
-    static let failureWindowSeconds = 15 * 60
-
     /// The one answer to every refused login.
     static let wrongLogin = ServiceError.unauthenticated("The login or password is wrong.")
 
@@ -120,31 +122,6 @@ enum SessionStore {
 
     static func seconds(_ d: Duration) -> Int {
         Int(d.components.seconds)
-    }
-
-    /// Seconds to wait before this login may be tried again, or nil when it is not throttled.
-    ///
-    /// The wait ends when fewer than ``maximumFailures`` failures remain in the window, that is when the
-    /// 10th most recent failure (the oldest of them, usually) turns 15 minutes old.
-    static func throttleWait(_ c: Connection, login: String) throws -> Int? {
-        let window = failureWindowSeconds
-        let rows = try c.query(
-            """
-            SELECT ceil(extract(epoch FROM failed_at + make_interval(secs => \(window)) - now()))::int
-            FROM login_failures
-            WHERE login = \(login) AND failed_at > now() - make_interval(secs => \(window))
-            ORDER BY failed_at DESC
-            OFFSET \(maximumFailures - 1) LIMIT 1
-            """)
-        guard let row = rows.first else { return nil }
-        return max(1, try row.decode(Int.self))
-    }
-
-    static func recordFailure(_ c: Connection, login: String) throws {
-        try c.execute("INSERT INTO login_failures (login) VALUES (\(login))")
-        // Only the last 15 minutes matter for throttling; a day is kept for looking into an attack.
-        // Pruning here keeps the table small without a separate maintenance job.
-        try c.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
     }
 
     struct Account: Sendable {
