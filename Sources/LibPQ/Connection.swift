@@ -74,7 +74,8 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmed
+            // libpq echoes pieces of a connection string it misread, passwords included.
+            let message = configuration.redact(String(cString: PQerrorMessage(handle)).trimmed)
             PQfinish(handle)  // finished even though the connect failed
             throw PostgresError(kind: .connection, message: message.isEmpty ? "could not connect" : message)
         }
