@@ -62,18 +62,31 @@ struct DemoServer {
 
     func run() async throws {
         let directory = try Self.dataDirectory(configured: configuration.demoDataDirectory, logger: logger)
+        // Held until the demo ends: a second demo on this directory stops here, before touching anything.
+        let lock = try DemoLock.acquire(
+            for: directory, url: "http://\(configuration.host):\(configuration.port)")
+        defer { withExtendedLifetime(lock) {} }
         let postgres = EmbeddedPostgres(dataDirectory: directory)
         logger.info("starting the demo's PostgreSQL", metadata: ["data_directory": "\(directory.path)"])
         // initdb and pg_ctl block for seconds: keep them off the cooperative pool.
-        try await onOwnThread { try postgres.start() }
+        let started = try await onOwnThread { try postgres.start() }
+        if !started {
+            logger.notice(
+                "the demo's PostgreSQL was already running (left by an earlier demo); it will be left running")
+        }
+        // A process stops only what it started.
+        func stopIfStarted() async throws {
+            guard started else { return }
+            logger.info("stopping the demo's PostgreSQL")
+            try await onOwnThread { try postgres.stop() }
+        }
         do {
             try await serve(postgres)
         } catch {
-            try? await onOwnThread { try postgres.stop() }
+            try? await stopIfStarted()
             throw error
         }
-        logger.info("stopping the demo's PostgreSQL")
-        try await onOwnThread { try postgres.stop() }
+        try await stopIfStarted()
     }
 
     private func serve(_ postgres: EmbeddedPostgres) async throws {
