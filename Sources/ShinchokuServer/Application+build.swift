@@ -12,7 +12,7 @@ public func buildApplication(
     configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(service: service)
+    let router = try buildRouter(service: service, requestTimeout: configuration.requestTimeout)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -24,10 +24,14 @@ public func buildApplication(
 ///
 /// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`. Everything else under `/api/v1` needs a bearer token;
 /// the service resolves it to the acting user in the same transaction as the work.
-public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuRequestContext> {
+public func buildRouter(service: ShinchokuService, requestTimeout: Duration = .seconds(10)) throws
+    -> Router<ShinchokuRequestContext>
+{
     let router = Router(context: ShinchokuRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: AccessLogMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: routes))
+    router.add(middleware: RequestDeadlineMiddleware(timeout: requestTimeout))
 
     let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
     HealthController<ShinchokuRequestContext>(migrator: migrator).register(on: router)
@@ -44,5 +48,6 @@ public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuReq
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+    routes.record(router.routes)
     return router
 }

@@ -21,9 +21,8 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
         try await DemoServer(configuration: configuration, logger: logger).run()
         return
     }
-    let pool = ConnectionPool(
-        configuration: ConnectionConfiguration.resolve(databaseURL: configuration.databaseURL),
-        options: .init(maxConnections: configuration.poolSize), logger: logger)
+    let database = try StartupCheck.databaseConfiguration(configuration.databaseURL)
+    let pool = ConnectionPool(configuration: database, options: configuration.poolOptions, logger: logger)
     let service = ShinchokuService(pool: pool, logger: logger)
     do {
         await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
@@ -94,8 +93,8 @@ struct DemoServer {
             parameters: postgres.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try await Self.createDatabaseIfMissing(on: server)
         let pool = ConnectionPool(
-            configuration: server.with("dbname", Self.databaseName),
-            options: .init(maxConnections: configuration.poolSize), logger: logger)
+            configuration: server.with("dbname", Self.databaseName), options: configuration.poolOptions,
+            logger: logger)
         do {
             let service = ShinchokuService(pool: pool, logger: logger)
             try await Migrator(pool: pool, migrations: Migration.bundled()).apply()

@@ -16,7 +16,7 @@ struct SessionsController<Context: SessionRequestContext>: Sendable {
         api.post("sessions") { request, _ in
             let body = try await request.decodeJSON(LoginBody.self)
             let result = try await service.login(login: body.login, password: body.password)
-            return JSONResponse(result, status: .created)
+            return JSONResponse.secret(result, status: .created)
         }
     }
 

@@ -107,7 +107,8 @@ final class FaultProxy: @unchecked Sendable {
                 // The server's answer waits while a COMMIT's answer is held.
                 condition.withLock { while holding && !closed { condition.wait() } }
             }
-            guard write(target, chunk, n) == n else { break }
+            // send with MSG_NOSIGNAL: a peer that went away must not end the test process with SIGPIPE.
+            guard send(target, chunk, n, Int32(MSG_NOSIGNAL)) == n else { break }
             // The statement COMMIT itself (a Parse message's query text), not READ COMMITTED in a BEGIN.
             if clientSide, Self.contains(chunk, "\0COMMIT\0") {
                 let action: Mode = condition.withLock {
