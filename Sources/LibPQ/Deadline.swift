@@ -5,7 +5,9 @@ import Foundation
 ///
 /// The pool honours it twice: a caller waits for a free connection only until the deadline, and a caller whose work
 /// has not finished by then is answered at once (see ``ConnectionPool/withTransaction(isolation:_:)``), while the
-/// connection's thread finishes or abandons the work on its own.
+/// connection's thread finishes or abandons the work on its own. A transaction abandoned before COMMIT rolls back;
+/// a `withConnection` body that has begun runs to its end (its statements commit as they go), so writes belong in
+/// transactions.
 public enum DatabaseDeadline {
     @TaskLocal public static var current: ContinuousClock.Instant?
 
@@ -100,7 +102,9 @@ final class PendingCall<T: Sendable>: @unchecked Sendable {
     static var abandoned: PostgresError {
         PostgresError(
             kind: .deadlineExceeded,
-            message: "the database did not answer before the deadline; the work was abandoned and changes nothing")
+            message:
+                "the database did not answer before the deadline; the work was abandoned and its transaction rolls back"
+        )
     }
 
     static var inDoubt: PostgresError {
