@@ -191,7 +191,10 @@ struct OpenAPITests {
                 return uri
             }
             // Logging out ends the admin's session, so it goes last.
-            let all = router.routes.map { ($0.method, $0.path.description) }.sorted { $0.1 < $1.1 }
+            // The routes the spec describes (that it describes every API route is `specMatchesRouter`'s job).
+            let all = router.routes.map { ($0.method, $0.path.description) }
+                .filter { documented["\($0.0.rawValue) \($0.1)"] != nil }.sorted { $0.1 < $1.1 }
+            #expect(all.count > 40)
             let isLogout = { (route: (HTTPRequest.Method, String)) in route.1 == "/api/v1/sessions/current" }
             var undocumented: [String] = []
             for (method, template) in all.filter({ !isLogout($0) }) + all.filter(isLogout) {
