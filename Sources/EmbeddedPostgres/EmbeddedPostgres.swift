@@ -96,7 +96,10 @@ public struct EmbeddedPostgres: Sendable {
     // MARK: Start and stop
 
     /// Runs initdb if there is no PG_VERSION yet (trust, user postgres, UTF8, C.UTF-8 or C; --no-sync when `fastButUnsafe`), then `pg_ctl start -w` on the Unix socket only (fsync, synchronous_commit, full_page_writes off when `fastButUnsafe`), logging to <data>/server.log; reuses a server already running there. Idempotent.
-    public func start(fastButUnsafe: Bool = false) throws {
+    ///
+    /// Returns true when this call started the server, false when it was running already: stop only what you started.
+    @discardableResult
+    public func start(fastButUnsafe: Bool = false) throws -> Bool {
         try Self.lock.withLock {
             try checkPaths()
             waitWhileStartingOrStopping()
@@ -109,7 +112,7 @@ public struct EmbeddedPostgres: Sendable {
                         serverLog: Self.readTail(serverLogPath)
                     )
                 }
-                return
+                return false
             }
             let binaries = try binDirectory ?? Self.locateBinaries()
             let initialized = FileManager.default.fileExists(atPath: "\(dataDirectory.path)/PG_VERSION")
@@ -117,6 +120,7 @@ public struct EmbeddedPostgres: Sendable {
                 try initialize(binaries: binaries, fastButUnsafe: fastButUnsafe)
             }
             try launch(binaries: binaries, fastButUnsafe: fastButUnsafe)
+            return true
         }
     }
 

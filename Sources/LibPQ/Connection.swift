@@ -74,7 +74,8 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmed
+            // libpq echoes pieces of a connection string it misread, passwords included.
+            let message = configuration.redact(String(cString: PQerrorMessage(handle)).trimmed)
             PQfinish(handle)  // finished even though the connect failed
             throw PostgresError(kind: .connection, message: message.isEmpty ? "could not connect" : message)
         }
@@ -209,32 +210,12 @@ public final class Connection {
     /// Runs `body` in a transaction: commits if it returns, rolls back if it throws.
     ///
     /// A failure of the body is rethrown as it is; a failure of BEGIN, COMMIT or ROLLBACK is a
-    /// ``PostgresTransactionError`` that says which.
+    /// ``PostgresTransactionError`` that says which. A COMMIT whose answer was lost is reported with outcome
+    /// `unknown`; the pool's transactions look the outcome up (see `withTransaction(isolation:beforeCommit:lookUpOutcome:_:)`).
     public func withTransaction<T>(
         isolation: IsolationLevel = .readCommitted, _ body: (Connection) throws -> T
     ) throws -> T {
-        do {
-            try execute(SQLQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
-        } catch let e as PostgresError {
-            throw PostgresTransactionError(stage: .begin, underlying: e)
-        }
-        let value: T
-        do {
-            value = try body(self)
-        } catch {
-            do {
-                try execute("ROLLBACK")
-            } catch let rollbackError as PostgresError {
-                throw PostgresTransactionError(stage: .rollback, underlying: rollbackError, bodyError: error)
-            }
-            throw error
-        }
-        do {
-            try execute("COMMIT")
-        } catch let e as PostgresError {
-            throw PostgresTransactionError(stage: .commit, underlying: e)
-        }
-        return value
+        try withTransaction(isolation: isolation, lookUpOutcome: { _ in .unknown }, body)
     }
 }
 

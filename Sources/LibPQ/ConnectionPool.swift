@@ -20,11 +20,24 @@ public actor ConnectionPool: Service {
         public var maxConnections: Int
         /// How long a caller waits for a free connection before `poolTimeout`.
         public var acquireTimeout: Duration
+        /// The server's `statement_timeout` on every connection; nil leaves the server's setting.
+        public var statementTimeout: Duration?
+        /// The server's `idle_in_transaction_session_timeout` on every connection; nil leaves the server's setting.
+        public var idleInTransactionSessionTimeout: Duration?
+        /// How long to keep asking what became of a transaction whose COMMIT got no answer before calling it
+        /// `unknown` (see ``CommitOutcomeLookup``).
+        public var outcomeLookupTimeout: Duration
 
-        public init(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10)) {
+        public init(
+            maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10), statementTimeout: Duration? = nil,
+            idleInTransactionSessionTimeout: Duration? = nil, outcomeLookupTimeout: Duration = .seconds(10)
+        ) {
             precondition(maxConnections >= 1, "a pool needs at least one connection")
             self.maxConnections = maxConnections
             self.acquireTimeout = acquireTimeout
+            self.statementTimeout = statementTimeout
+            self.idleInTransactionSessionTimeout = idleInTransactionSessionTimeout
+            self.outcomeLookupTimeout = outcomeLookupTimeout
         }
     }
 
@@ -59,28 +72,71 @@ public actor ConnectionPool: Service {
     /// Runs `body` with a connection on the connection's own thread and returns its result.
     /// The body is synchronous: it may run many statements, typically one transaction.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let slot = try await acquire()
+        try await run { connection, _ in try body(connection) }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection.
+    ///
+    /// The answer is the truth: when the connection breaks after COMMIT was sent, the transaction's fate is looked
+    /// up on a fresh connection (`pg_xact_status`) before answering: its value if it committed, a commit-stage
+    /// ``PostgresTransactionError`` with outcome `aborted` if not, and outcome `unknown` only when the database
+    /// cannot tell within `outcomeLookupTimeout`. Under a ``DatabaseDeadline`` the caller is answered by then at
+    /// the latest: before COMMIT the transaction is abandoned and rolls back; during COMMIT the outcome is unknown.
+    public func withTransaction<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        let lookup = CommitOutcomeLookup(configuration: configuration, timeout: options.outcomeLookupTimeout)
+        let logger = self.logger
+        return try await run { connection, call in
+            try connection.withTransaction(
+                isolation: isolation, beforeCommit: { wrote in try call?.willCommit(wrote: wrote) },
+                lookUpOutcome: { id in
+                    let outcome = lookup.outcome(of: id)
+                    logger.notice(
+                        "COMMIT got no answer; asked the database what became of the transaction",
+                        metadata: ["transaction_id": "\(id)", "outcome": "\(outcome.rawValue)"])
+                    return outcome
+                }, body)
+        }
+    }
+
+    /// One hop to a slot's thread, within the task's ``DatabaseDeadline`` if it has one.
+    private func run<T: Sendable>(
+        _ work: @escaping @Sendable (Connection, PendingCall<T>?) throws -> T
+    ) async throws -> T {
+        let deadline = DatabaseDeadline.current
+        let slot = try await acquire(deadline: deadline)
         let configuration = self.configuration
+        let options = self.options
+        guard let deadline else {
+            do {
+                let value = try await slot.thread.run { () throws -> T in
+                    let connection = try Self.ready(slot, configuration, options)
+                    defer { Self.afterUse(slot) }
+                    return try work(connection, nil)
+                }
+                release(slot)
+                return value
+            } catch {
+                release(slot)
+                throw error
+            }
+        }
+        let call = PendingCall<T>()
         do {
-            let value = try await slot.thread.run { () throws -> T in
-                let connection = try Self.ready(slot, configuration)
+            let value = try await slot.thread.run(
+                call, until: deadline, lateFinish: { Task { await self.release(slot) } }
+            ) { () throws -> T in
+                let connection = try Self.ready(slot, configuration, options)
                 defer { Self.afterUse(slot) }
-                return try body(connection)
+                return try work(connection, call)
             }
             release(slot)
             return value
         } catch {
-            release(slot)
+            // Answered by the deadline: the slot is still busy, and its thread releases it when the work is done.
+            if !call.expired { release(slot) }
             throw error
-        }
-    }
-
-    /// Runs `body` in a transaction on a pooled connection.
-    public func withTransaction<T: Sendable>(
-        isolation: IsolationLevel = .readCommitted, _ body: @escaping @Sendable (Connection) throws -> T
-    ) async throws -> T {
-        try await withConnection { connection in
-            try connection.withTransaction(isolation: isolation, body)
         }
     }
 
@@ -113,7 +169,7 @@ public actor ConnectionPool: Service {
 
     // MARK: - Checkout
 
-    private func acquire() async throws -> Slot {
+    private func acquire(deadline: ContinuousClock.Instant? = nil) async throws -> Slot {
         if closed { throw PostgresError(kind: .poolClosed, message: "the connection pool was closed") }
         if let slot = idle.popLast() { return slot }
         if slotCount < options.maxConnections {
@@ -124,10 +180,11 @@ public actor ConnectionPool: Service {
         }
         nextWaiterID += 1
         let id = nextWaiterID
-        let deadline = ContinuousClock.now + options.acquireTimeout
+        // The pool's own wait, cut short by the caller's deadline when that comes first.
+        let waitUntil = min(ContinuousClock.now + options.acquireTimeout, deadline ?? .now + options.acquireTimeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Slot, any Error>) in
-                waiters.append(continuation, id: id, deadline: deadline)
+                waiters.append(continuation, id: id, deadline: waitUntil)
                 startTimer()
             }
         } onCancel: {
@@ -175,10 +232,14 @@ public actor ConnectionPool: Service {
     // MARK: - On the connection's thread
 
     /// Opens the slot's connection, or replaces it when it died since last use.
-    private static func ready(_ slot: Slot, _ configuration: ConnectionConfiguration) throws -> Connection {
+    private static func ready(_ slot: Slot, _ configuration: ConnectionConfiguration, _ options: Options) throws
+        -> Connection
+    {
         if let c = slot.connection, c.isHealthy, c.isIdle { return c }
         slot.connection = nil  // finishes a dead or confused connection
         let c = try Connection.connect(configuration)
+        try c.applyTimeouts(
+            statement: options.statementTimeout, idleInTransaction: options.idleInTransactionSessionTimeout)
         slot.connection = c
         return c
     }

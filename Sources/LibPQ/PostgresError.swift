@@ -170,9 +170,15 @@ public struct PostgresTransactionError: Error, CustomStringConvertible, Sendable
     public var underlying: PostgresError
     /// The body's error, when a rollback failed after the body threw.
     public var bodyError: (any Error)?
+    /// For a failed COMMIT: whether the transaction committed after all (never `committed` here: that is no
+    /// failure), was rolled back, or cannot be told.
+    public var outcome: CommitOutcome?
+    /// For a COMMIT in doubt: the transaction's id, to look it up later with `pg_xact_status`.
+    public var transactionID: TransactionID?
 
     public var description: String {
         var s = "transaction \(stage) failed: \(underlying)"
+        if let outcome { s += " (outcome: \(outcome.rawValue))" }
         if let bodyError { s += " (after the transaction body failed: \(bodyError))" }
         return s
     }

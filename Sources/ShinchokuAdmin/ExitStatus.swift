@@ -87,7 +87,7 @@ struct ErrorReport {
     static func status(of code: ServiceError.Code) -> AdminExitStatus {
         switch code {
         case .invalid: .invalidData
-        case .unavailable: .unavailable
+        case .unavailable, .outcomeUnknown: .unavailable
         case .forbidden, .unauthenticated: .forbidden
         case .throttled: .temporaryFailure
         default: .failure

@@ -75,9 +75,20 @@ struct Invocation {
         let context = CommandContext.current
         var logger = Logger(label: "shinchoku-admin")
         logger.logLevel = .warning
+        let configuration = options.configuration(context)
+        do {
+            try configuration.validate()
+        } catch let error as PostgresError {
+            // libpq's reason, without the password it may quote.
+            throw AdminError(
+                status: .usage,
+                message: ErrorReport.sentence(error.message ?? "the database URL cannot be read")
+                    + " Check --database-url or DATABASE_URL; percent-encode special characters in a password "
+                    + "(/ as %2F, @ as %40, : as %3A, # as %23, % as %25).")
+        }
         // One connection: a command makes its service calls one after another.
         return try await withConnectionPool(
-            configuration: options.configuration(context),
+            configuration: configuration,
             options: .init(maxConnections: 1, acquireTimeout: .seconds(30)), logger: logger
         ) { pool in
             // Connect first, so that an unreachable database is reported with libpq's reason. libpq would print

@@ -68,7 +68,8 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
             let created = try await service.createUser(
                 login: body.login, displayName: body.displayName, role: role!, department: body.department,
                 password: body.password, as: context.actor)
-            return JSONResponse(created, status: .created)
+            // Carries the generated password when the admin gave none.
+            return JSONResponse.secret(created, status: .created)
         }
         api.get("admin/users/{login}") { _, context in
             JSONResponse(try await service.user(login: context.path("login"), as: context.actor))
@@ -96,7 +97,7 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
         api.post("admin/users/{login}/reset-password") { _, context in
             let login = try context.path("login")
             let password = try await service.resetPassword(login: login, as: context.actor)
-            return JSONResponse(ResetPasswordResult(login: login, password: password))
+            return JSONResponse.secret(ResetPasswordResult(login: login, password: password))
         }
 
         // Periods

@@ -12,7 +12,8 @@ public func buildApplication(
     configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(service: service, trustedProxies: configuration.trustedProxies)
+    let router = try buildRouter(
+        service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -26,12 +27,16 @@ public func buildApplication(
 /// the service resolves it to the acting user in the same transaction as the work.
 ///
 /// `trustedProxies`: see ``ServerConfiguration/trustedProxies``.
-public func buildRouter(service: ShinchokuService, trustedProxies: [String] = []) throws
+public func buildRouter(
+    service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = []
+) throws
     -> Router<ShinchokuRequestContext>
 {
     let router = Router(context: ShinchokuRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: AccessLogMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: routes))
+    router.add(middleware: RequestDeadlineMiddleware(timeout: requestTimeout))
 
     let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
     HealthController<ShinchokuRequestContext>(migrator: migrator).register(on: router)
@@ -49,5 +54,6 @@ public func buildRouter(service: ShinchokuService, trustedProxies: [String] = []
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+    routes.record(router.routes)
     return router
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LibPQ
 import Shinchoku
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and its schema is current).
@@ -14,7 +15,9 @@ struct HealthController<Context: SessionRequestContext>: Sendable {
     func ready() async throws -> JSONResponse<StatusBody> {
         let current: Bool
         do {
-            current = try await migrator.isCurrent()
+            current = try await DatabaseDeadline.within(ServerConfiguration.readinessTimeout) {
+                try await migrator.isCurrent()
+            }
         } catch {
             throw RequestError(
                 status: .serviceUnavailable, code: "unavailable", detail: "The database cannot be reached.")

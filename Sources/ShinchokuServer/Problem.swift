@@ -60,6 +60,15 @@ struct RequestError: Error, Sendable {
     var code: String
     var detail: String
     var fieldErrors: [ServiceError.FieldError] = []
+    /// Extra response headers, such as `Allow` on a 405.
+    var headers: HTTPFields = [:]
+
+    /// The problem document this error becomes.
+    var problem: Problem {
+        Problem(
+            status: status, code: code, title: ProblemMapping.title(status), detail: detail, errors: fieldErrors,
+            headers: headers)
+    }
 
     /// 400: the request could not be read (malformed JSON, a wrong JSON type, a missing field).
     static func badRequest(_ detail: String, field: String? = nil, message: String? = nil) -> RequestError {
@@ -73,6 +82,14 @@ struct RequestError: Error, Sendable {
         RequestError(
             status: .contentTooLarge, code: "payload_too_large",
             detail: "The request body is larger than \(APILimits.maximumBodySize / 1024) KiB.")
+    }
+
+    /// 405 for a path that is served, but not with this method; `Allow` lists the methods that are.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [String]) -> RequestError {
+        RequestError(
+            status: .methodNotAllowed, code: "method_not_allowed",
+            detail: "\(method.rawValue) is not allowed here; use \(allowed.joined(separator: ", ")).",
+            headers: [.allow: allowed.joined(separator: ", ")])
     }
 
     /// 404 for a path that names no route or no resource the HTTP layer can parse (e.g. a malformed period).
@@ -92,8 +109,7 @@ enum ProblemMapping {
         case let e as ServiceError:
             return problem(for: e)
         case let e as RequestError:
-            return Problem(
-                status: e.status, code: e.code, title: title(e.status), detail: e.detail, errors: e.fieldErrors)
+            return e.problem
         case is NIOTooManyBytesError:
             return problem(for: RequestError.payloadTooLarge, logger: logger)
         case let e as HTTPError where e.status == .notFound:
@@ -145,6 +161,11 @@ enum ProblemMapping {
             return Problem(
                 status: .serviceUnavailable, code: e.code.rawValue, title: "Service unavailable", detail: e.message,
                 headers: [.retryAfter: "5"])
+        case .outcomeUnknown:
+            // Also a 503 (the database failed us), but with its own code: the change may have been saved.
+            return Problem(
+                status: .serviceUnavailable, code: e.code.rawValue, title: "Outcome unknown", detail: e.message,
+                headers: [.retryAfter: "5"])
         default:
             // A code added to the service later: still a problem document, with its code, as a 400.
             return Problem(
@@ -158,6 +179,7 @@ enum ProblemMapping {
         case .badRequest: "Malformed request"
         case .notFound: "Not found"
         case .contentTooLarge: "Request body too large"
+        case .methodNotAllowed: "Method not allowed"
         default: status.reasonPhrase
         }
     }
@@ -165,6 +187,9 @@ enum ProblemMapping {
 
 /// Turns every error thrown below it into a problem response, and refuses bodies over the size limit up front.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes served, to answer a wrong method on a known path with 405 and `Allow`.
+    var routes = RouteTable()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -173,6 +198,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw RequestError.payloadTooLarge
             }
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.allowedMethods(for: request.uri.path)
+            guard !allowed.isEmpty else { return ProblemMapping.problem(for: error, logger: context.logger).response() }
+            return RequestError.methodNotAllowed(request.method, allowed: allowed).problem.response()
         } catch {
             return ProblemMapping.problem(for: error, logger: context.logger).response()
         }

@@ -22,8 +22,8 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
         return
     }
     try await withConnectionPool(
-        configuration: ConnectionConfiguration.resolve(databaseURL: configuration.databaseURL),
-        options: .init(maxConnections: configuration.poolSize), logger: logger
+        configuration: StartupCheck.databaseConfiguration(configuration.databaseURL),
+        options: configuration.poolOptions, logger: logger
     ) { pool in
         let service = ShinchokuService(pool: pool, logger: logger)
         await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
@@ -58,18 +58,31 @@ struct DemoServer {
 
     func run() async throws {
         let directory = try Self.dataDirectory(configured: configuration.demoDataDirectory, logger: logger)
+        // Held until the demo ends: a second demo on this directory stops here, before touching anything.
+        let lock = try DemoLock.acquire(
+            for: directory, url: "http://\(configuration.host):\(configuration.port)")
+        defer { withExtendedLifetime(lock) {} }
         let postgres = EmbeddedPostgres(dataDirectory: directory)
         logger.info("starting the demo's PostgreSQL", metadata: ["data_directory": "\(directory.path)"])
         // initdb and pg_ctl block for seconds: keep them off the cooperative pool.
-        try await onOwnThread { try postgres.start() }
+        let started = try await onOwnThread { try postgres.start() }
+        if !started {
+            logger.notice(
+                "the demo's PostgreSQL was already running (left by an earlier demo); it will be left running")
+        }
+        // A process stops only what it started.
+        func stopIfStarted() async throws {
+            guard started else { return }
+            logger.info("stopping the demo's PostgreSQL")
+            try await onOwnThread { try postgres.stop() }
+        }
         do {
             try await serve(postgres)
         } catch {
-            try? await onOwnThread { try postgres.stop() }
+            try? await stopIfStarted()
             throw error
         }
-        logger.info("stopping the demo's PostgreSQL")
-        try await onOwnThread { try postgres.stop() }
+        try await stopIfStarted()
     }
 
     private func serve(_ postgres: EmbeddedPostgres) async throws {
@@ -78,7 +91,7 @@ struct DemoServer {
         try await Self.createDatabaseIfMissing(on: server)
         try await withConnectionPool(
             configuration: server.with("dbname", Self.databaseName),
-            options: .init(maxConnections: configuration.poolSize), logger: logger
+            options: configuration.poolOptions, logger: logger
         ) { pool in
             let service = ShinchokuService(pool: pool, logger: logger)
             try await Migrator(pool: pool, migrations: Migration.bundled()).apply()

@@ -1,4 +1,5 @@
 import Foundation
+import LibPQ
 import Logging
 
 /// How `shinchoku-server` runs: where it listens, which database it uses, and whether it is the demo.
@@ -20,12 +21,24 @@ public struct ServerConfiguration: Sendable {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed, for the client address that login
     /// throttling counts by. Empty (the default): the socket's peer is the client.
     public var trustedProxies: [String]
+    /// How long a request may wait for the database in all (a free connection, then its statements) before it is
+    /// answered `503`; `/readyz` waits at most ``readinessTimeout``.
+    public var requestTimeout: Duration
+    /// PostgreSQL's `statement_timeout` and `idle_in_transaction_session_timeout` on the pool's connections, so that
+    /// a stuck statement or a transaction its client abandoned ends on the server's side too.
+    public var statementTimeout: Duration
+
+    /// How long `/readyz` waits for the database (or the request timeout, if shorter): load balancers poll it.
+    public static let readinessTimeout: Duration = .seconds(2)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
         logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil,
+        requestTimeout: Duration = .seconds(10), statementTimeout: Duration = .seconds(10),
         trustedProxies: [String] = []
     ) {
+        self.requestTimeout = requestTimeout
+        self.statementTimeout = statementTimeout
         self.trustedProxies = trustedProxies
         self.host = host
         self.port = port
@@ -34,6 +47,15 @@ public struct ServerConfiguration: Sendable {
         self.logLevel = logLevel
         self.demo = demo
         self.demoDataDirectory = demoDataDirectory
+    }
+}
+
+extension ServerConfiguration {
+    /// The connection pool's options: its size, and the database's timeouts on every connection.
+    var poolOptions: ConnectionPool.Options {
+        ConnectionPool.Options(
+            maxConnections: poolSize, acquireTimeout: requestTimeout, statementTimeout: statementTimeout,
+            idleInTransactionSessionTimeout: statementTimeout)
     }
 }
 

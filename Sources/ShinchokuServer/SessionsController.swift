@@ -20,7 +20,7 @@ struct SessionsController<Context: SessionRequestContext>: Sendable {
             let client = ClientAddress.of(
                 peer: context.peerAddress, headers: request.headers, trustedProxies: trustedProxies)
             let result = try await service.login(login: body.login, password: body.password, clientAddress: client)
-            return JSONResponse(result, status: .created)
+            return JSONResponse.secret(result, status: .created)
         }
     }
 

@@ -11,7 +11,8 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "Serve Shinchoku's HTTP API.",
         discussion: """
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
-            variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL.
+            variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
+            SHINCHOKU_STATEMENT_TIMEOUT.
 
             Examples:
               shinchoku-server --demo
@@ -32,6 +33,15 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Option(help: "Seconds a request may wait for the database before it is answered 503 (default 10).")
+    var requestTimeout: Int?
+
+    @Option(
+        help:
+            "PostgreSQL's statement_timeout and idle_in_transaction_session_timeout on each connection, in seconds (default 10)."
+    )
+    var statementTimeout: Int?
 
     @Flag(help: "Run the demo: embedded PostgreSQL, demo data, demo accounts with printed passwords.")
     var demo = false
@@ -62,9 +72,18 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "The log level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+        let requestText = requestTimeout.map(String.init) ?? env["SHINCHOKU_REQUEST_TIMEOUT"]
+        guard let request = requestText.map({ Int($0) }) ?? 10, (1...3600).contains(request) else {
+            throw ValidationError("The request timeout must be a number of seconds from 1 to 3600.")
+        }
+        let statementText = statementTimeout.map(String.init) ?? env["SHINCHOKU_STATEMENT_TIMEOUT"]
+        guard let statement = statementText.map({ Int($0) }) ?? 10, (1...3600).contains(statement) else {
+            throw ValidationError("The statement timeout must be a number of seconds from 1 to 3600.")
+        }
         return ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
             poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
+            requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
             trustedProxies: trustedProxy)
     }
 

@@ -23,8 +23,11 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         public static let unauthenticated = Code(rawValue: "unauthenticated")
         /// Too many failed logins.
         public static let throttled = Code(rawValue: "throttled")
-        /// The database could not be reached.
+        /// The database could not be reached, or did not answer in time. Nothing was changed.
         public static let unavailable = Code(rawValue: "unavailable")
+        /// The connection broke after a change was sent to be committed, and whether it was saved cannot be told:
+        /// re-read before retrying.
+        public static let outcomeUnknown = Code(rawValue: "outcome_unknown")
     }
 
     /// One broken rule: the field at fault and a sentence a clerk understands.
@@ -100,7 +103,13 @@ extension ServiceError {
     static func from(_ error: any Error) -> any Error {
         if error is ServiceError || error is MigrationError { return error }
         guard let pg = error.postgresError else { return error }
-        if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed {
+        if let t = error as? PostgresTransactionError, t.stage == .commit, t.outcome == .unknown {
+            return ServiceError(
+                .outcomeUnknown,
+                "The connection to the database broke while the change was being saved, and whether it was saved "
+                    + "cannot be told. Reload and check before trying again.")
+        }
+        if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed || pg.kind == .deadlineExceeded {
             return ServiceError(.unavailable, "The database is unavailable. Try again shortly.")
         }
         // The one client-side refusal of a bound value: text with a NUL character, which PostgreSQL cannot hold.
