@@ -12,7 +12,7 @@ public func buildApplication(
     configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(service: service)
+    let router = try buildRouter(service: service, web: WebSessionOptions(behindTLS: configuration.behindTLS))
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -20,13 +20,20 @@ public func buildApplication(
         onServerRunning: onServerRunning, logger: logger)
 }
 
-/// Every route of the API, behind the access log and the one error mapping.
+/// Every route of the API and the web screens, behind the access log, the security headers and the one error
+/// mapping.
 ///
-/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`. Everything else under `/api/v1` needs a bearer token;
-/// the service resolves it to the acting user in the same transaction as the work.
+/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`, `/login` and `/static/…`. Everything else under
+/// `/api/v1` needs a bearer token, and every other page the session cookie; the service resolves either to the
+/// acting user in the same transaction as the work.
 public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuRequestContext> {
+    try buildRouter(service: service, web: WebSessionOptions(behindTLS: false))
+}
+
+func buildRouter(service: ShinchokuService, web: WebSessionOptions) throws -> Router<ShinchokuRequestContext> {
     let router = Router(context: ShinchokuRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
 
     let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
@@ -44,5 +51,7 @@ public func buildRouter(service: ShinchokuService) throws -> Router<ShinchokuReq
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+
+    WebScreens(service: service, pages: try Pages(), options: web).register(on: router)
     return router
 }

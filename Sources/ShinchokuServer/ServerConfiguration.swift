@@ -17,10 +17,13 @@ public struct ServerConfiguration: Sendable {
     public var demo: Bool
     /// The demo's PostgreSQL data directory; nil means `.shinchoku/demo-pgdata` under the current directory.
     public var demoDataDirectory: String?
+    /// The server is reached through a TLS-terminating proxy: the session cookie gets `Secure`, and the web
+    /// screens' `Origin` check expects `https://`. A client's own `X-Forwarded-Proto` is never trusted.
+    public var behindTLS: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
-        logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil
+        logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil, behindTLS: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -29,6 +32,7 @@ public struct ServerConfiguration: Sendable {
         self.logLevel = logLevel
         self.demo = demo
         self.demoDataDirectory = demoDataDirectory
+        self.behindTLS = behindTLS
     }
 }
 

@@ -11,7 +11,7 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "Serve Shinchoku's HTTP API.",
         discussion: """
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
-            variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL.
+            variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_BEHIND_TLS (true or false).
 
             Examples:
               shinchoku-server --demo
@@ -39,6 +39,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The demo's PostgreSQL data directory (default .shinchoku/demo-pgdata).")
     var demoDataDirectory: String?
 
+    @Flag(help: "The server is reached over HTTPS through a proxy: session cookies get Secure.")
+    var behindTLS = false
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -56,9 +59,14 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "The log level must be one of trace, debug, info, notice, warning, error, critical.")
         }
+        let tlsText = env["SHINCHOKU_BEHIND_TLS"]?.lowercased()
+        guard tlsText == nil || ["true", "false", "1", "0"].contains(tlsText!) else {
+            throw ValidationError("SHINCHOKU_BEHIND_TLS must be true or false.")
+        }
         return ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
-            poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory)
+            poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
+            behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
     }
 
     func validate() throws {
