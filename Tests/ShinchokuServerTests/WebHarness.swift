@@ -81,6 +81,7 @@ final class TestBrowser: Sendable {
         async throws -> WebPage
     {
         var headers = extra
+        if headers[.accept] == nil { headers[.accept] = "text/html,application/xhtml+xml,*/*;q=0.8" }
         let cookieLine = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         if !cookieLine.isEmpty { headers[.cookie] = cookieLine }
         let page = try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in

@@ -79,8 +79,16 @@ struct WebScreenTests {
             let before = try await world.snapshot()
             let other = browsers[Self.otherClerk]!
             for uri in [Self.form, Self.narrativeForm, "/review", "/admin", "/admin/users", "/admin/periods"] {
-                Self.expectHTML(try await other.get(uri), .forbidden, "water clerk \(uri)")
+                let page = try await other.get(uri)
+                Self.expectHTML(page, .forbidden, "water clerk \(uri)")
+                #expect(page.html.contains("この画面は表示できません"))
+                #expect(page.html.contains("ログアウト"), "the error page keeps the menu and the logout")
             }
+            // A path that names nothing is an HTML 404 page too; under /api/ it stays a problem document.
+            let missing = try await other.get("/no-such-page")
+            Self.expectHTML(missing, .notFound, "/no-such-page")
+            let apiMissing = try await other.get("/api/v1/no-such-route")
+            #expect(apiMissing.headers[.contentType] == "application/problem+json")
             Self.expectHTML(try await browsers[Self.approver]!.get(Self.form), .forbidden, "approver on the form")
             // A POST to another department's form, with a valid CSRF token of the clerk's own session.
             let token = try #require(try await other.get("/account").csrf)

@@ -14,8 +14,9 @@ struct WebScreens: Sendable {
 
     func register(on router: Router<ShinchokuRequestContext>) {
         pages.register(on: router)
+        router.add(middleware: PageNotFoundMiddleware(pages: pages))
         let web = router.group()
-            .add(middleware: PageErrorMiddleware(pages: pages))
+            .add(middleware: PageErrorMiddleware(pages: pages, service: service))
             .add(middleware: CookieSessionMiddleware(options: options, publicPaths: ["/login"]))
         LoginScreens(screens: self).register(on: web)
         HomeScreen(screens: self).register(on: web)
@@ -147,8 +148,9 @@ enum Notice: String {
 
 /// Errors of the web screens become HTML pages, not problem documents: a missing session goes to the login, a
 /// refusal is a 403 page, a missing thing a 404 page, a failed CSRF check a 403 page.
-struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+struct PageErrorMiddleware<Context: SessionRequestContext>: RouterMiddleware {
     let pages: Pages
+    let service: ShinchokuService
 
     struct ErrorPage {
         var frame: Frame
@@ -162,10 +164,29 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let e as ServiceError {
+        } catch {
+            return await errorPage(error, request: request, context: context)
+        }
+    }
+
+    private func errorPage(_ error: any Error, request: Request, context: Context) async -> Response {
+        if let e = error as? ServiceError, e.code == .unauthenticated { return WebRedirect.toLogin() }
+        // The site frame of whoever is signed in, so that the menu and the logout stay at hand.
+        var frame = Frame.anonymous(title: "")
+        // The cookie is read here: the session middleware runs inside this one.
+        if let token = request.cookies[WebSession.cookieName]?.value, !token.isEmpty,
+            let user = try? await service.me(token: token)
+        {
+            frame = Viewer(user: user, token: token).frame(title: "", current: "")
+        }
+        func page(_ status: HTTPResponse.Status, _ heading: String, _ message: String, _ detail: String?) -> Response {
+            frame.title = heading
+            return pages.render(
+                "error", ErrorPage(frame: frame, heading: heading, message: message, detail: detail), status: status)
+        }
+        switch error {
+        case let e as ServiceError:
             switch e.code {
-            case .unauthenticated:
-                return WebRedirect.toLogin()
             case .forbidden:
                 return page(.forbidden, "この画面は表示できません", "あなたのアカウントでは、この画面の操作は認められていません。", e.message)
             case .notFound:
@@ -179,28 +200,44 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 return page(.badRequest, "受け付けられませんでした", "入力内容を確認してください。", e.description)
             }
-        } catch let e as CSRFRefusal {
+        case let e as CSRFRefusal:
             context.logger.notice("refused a form without a valid CSRF token or from another origin")
             return page(
                 .forbidden, "操作を受け付けられませんでした",
                 "画面を開いてから時間がたったか、別のサイトから送信された可能性があります。画面を開き直してから、もう一度操作してください。", e.reason)
-        } catch let e as RequestError {
+        case let e as RequestError:
             return page(e.status, "受け付けられませんでした", "要求を読み取れませんでした。", e.detail)
-        } catch let e as HTTPError where e.status == .notFound {
+        case let e as HTTPError where e.status == .notFound:
             return page(.notFound, "見つかりません", "このアドレスのページはありません。", nil)
-        } catch {
+        default:
             context.logger.error("unexpected error on a page", metadata: ["error": "\(String(describing: error))"])
             return page(
                 .internalServerError, "エラーが発生しました", "サーバーで問題が発生しました。時間をおいて再度お試しください。", nil)
         }
     }
+}
 
-    private func page(_ status: HTTPResponse.Status, _ heading: String, _ message: String, _ detail: String?)
+/// A path that names no route: an HTML 404 page for browsers (which ask for `text/html`), a problem document for
+/// everyone else and everything under `/api/`, as before.
+struct PageNotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
+    let pages: Pages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        pages.render(
-            "error",
-            ErrorPage(frame: .anonymous(title: heading), heading: heading, message: message, detail: detail),
-            status: status)
+        do {
+            return try await next(request, context)
+        } catch let e as HTTPError
+            where e.status == .notFound && !request.uri.path.hasPrefix("/api/")
+            && request.headers[.accept]?.contains("text/html") == true
+        {
+            let heading = "見つかりません"
+            return pages.render(
+                "error",
+                PageErrorMiddleware<ShinchokuRequestContext>.ErrorPage(
+                    frame: .anonymous(title: heading), heading: heading, message: "このアドレスのページはありません。",
+                    detail: nil),
+                status: .notFound)
+        }
     }
 }
