@@ -324,6 +324,34 @@ struct WebScreenTests {
             let history = try await clerk.get(Self.form + "/history")
             #expect(history.html.contains("運航記録と照合してください。"))
             #expect(history.html.contains("確認しました"))
+
+            // Reopening the approved figure needs a reason; without one nothing changes.
+            let approvedHistory = try await approver.get(Self.form + "/history")
+            #expect(approvedHistory.html.contains("修正のため再開する理由（必須）"))
+            let reopenFields = [("csrf_token", approvedHistory.csrf!), ("version", approvedHistory.field("version")!)]
+            let before = try await world.snapshot()
+            let reopenWithout = try await approver.post(Self.form + "/reopen", reopenFields + [("reason", "　")])
+            #expect(reopenWithout.location == Self.form + "/history?notice=reason_required")
+            #expect(try await world.snapshot() == before)
+            let reopened = try await approver.post(Self.form + "/reopen", reopenFields + [("reason", "数値の再確認")])
+            #expect(reopened.location == Self.form + "/history?notice=reopened")
+            #expect(try await world.count("SELECT count(*) FROM figures WHERE state = 'returned'") == 1)
+            #expect(try await clerk.get("/").html.contains("承認後修正中"))
+        }
+    }
+
+    @Test("保存 is the first submit button of the entry forms, so the Enter that confirms an IME conversion saves")
+    func safeButtonFirst() async throws {
+        try await withWeb(logins: [Self.clerk]) { browsers, _, _ in
+            for uri in [Self.form, Self.narrativeForm] {
+                let html = try await browsers[Self.clerk]!.get(uri).html
+                let form = try #require(html.range(of: "action=\"\(uri)\"")).upperBound
+                let save = try #require(html.range(of: "name=\"action\" value=\"save\"", range: form..<html.endIndex))
+                let submit = try #require(
+                    html.range(of: "name=\"action\" value=\"submit\"", range: form..<html.endIndex))
+                #expect(save.lowerBound < submit.lowerBound, "\(uri)")
+                #expect(html.contains("保存する") && html.contains("提出する"))
+            }
         }
     }
 
