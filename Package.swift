@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The C API of libpq. Only LibPQ imports it.
@@ -66,14 +67,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The HTTP API (a library so tests can drive the real application).
+        // The HTTP API and the web screens (a library so tests can drive the real application). The screens'
+        // Mustache templates and their CSS and script are resources served by the server itself.
         .target(
             name: "ShinchokuServer",
             dependencies: [
                 "Shinchoku", "ShinchokuReports", "EmbeddedPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("Web/Templates"), .copy("Web/Static")]
         ),
         .executableTarget(name: "shinchoku-admin", dependencies: ["ShinchokuAdmin"]),
         // SELECT 1 through the pool against a raw libpq loop: `swift run -c release libpq-benchmark`.

@@ -10,7 +10,6 @@ struct HTMLReport {
     func render() -> String {
         let text = ReportText(
             fullWidthDigits: options.fullWidthDigits, planStartFiscalYear: data.planStartFiscalYear)
-        let assessed = data.assessed(tolerance: options.tolerance)
         let title = text.title(data.period)
         var out: [String] = []
         out.append("<!DOCTYPE html>")
@@ -24,8 +23,21 @@ struct HTMLReport {
         out.append("</style>")
         out.append("</head>")
         out.append("<body>")
+        out += content()
+        out.append("</body>")
+        out.append("</html>")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The report's body: its header, the summary and one section per project. The web screens embed it in the
+    /// site's frame (see ``ReportFragment``).
+    func content() -> [String] {
+        let text = ReportText(
+            fullWidthDigits: options.fullWidthDigits, planStartFiscalYear: data.planStartFiscalYear)
+        let assessed = data.assessed(tolerance: options.tolerance)
+        var out: [String] = []
         out.append("<header class=\"report-header\">")
-        out.append("<h1>\(Self.escape(title))</h1>")
+        out.append("<h1>\(Self.escape(text.title(data.period)))</h1>")
         out.append("<p>\(Self.escape(text.periodLine(data.period)))</p>")
         if data.includePending {
             out.append(
@@ -36,9 +48,7 @@ struct HTMLReport {
         for (project, indicators) in assessed {
             out += page(project, indicators, text)
         }
-        out.append("</body>")
-        out.append("</html>")
-        return out.joined(separator: "\n") + "\n"
+        return out
     }
 
     private func summary(

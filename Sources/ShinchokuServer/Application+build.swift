@@ -13,7 +13,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(
-        service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies)
+        service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies,
+        behindTLS: configuration.behindTLS)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -21,20 +22,22 @@ public func buildApplication(
         onServerRunning: onServerRunning, logger: logger)
 }
 
-/// Every route of the API, behind the access log and the one error mapping.
+/// Every route of the API and the web screens, behind the access log, the security headers and the one error
+/// mapping.
 ///
-/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`. Everything else under `/api/v1` needs a bearer token;
-/// the service resolves it to the acting user in the same transaction as the work.
+/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`, `/login` and `/static/…`. Everything else under
+/// `/api/v1` needs a bearer token, and every other page the session cookie; the service resolves either to the
+/// acting user in the same transaction as the work.
 ///
-/// `trustedProxies`: see ``ServerConfiguration/trustedProxies``.
+/// `trustedProxies` and `behindTLS`: see ``ServerConfiguration``.
 public func buildRouter(
-    service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = []
-) throws
-    -> Router<ShinchokuRequestContext>
-{
+    service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = [],
+    behindTLS: Bool = false
+) throws -> Router<ShinchokuRequestContext> {
     let router = Router(context: ShinchokuRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(middleware: RequestDeadlineMiddleware(timeout: requestTimeout))
 
@@ -54,6 +57,13 @@ public func buildRouter(
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+
+    WebScreens(
+        service: service, pages: try Pages(),
+        options: WebSessionOptions(behindTLS: behindTLS, trustedProxies: Set(trustedProxies))
+    ).register(
+        on: router)
+    // After every route is registered, so that a wrong method on any of them answers 405 with `Allow`.
     routes.record(router.routes)
     return router
 }

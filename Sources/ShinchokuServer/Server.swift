@@ -48,7 +48,7 @@ private func warnUnlessSchemaIsCurrent(pool: ConnectionPool, logger: Logger) asy
 /// `shinchoku-server --demo`: everything on a fresh machine, with nothing installed but PostgreSQL's binaries.
 ///
 /// Starts an embedded PostgreSQL in a local data directory (reused on the next start), migrates, loads the plan
-/// and the demo data, opens the current period, (re)creates the demo accounts with new passwords, prints them,
+/// and the demo data, opens the quarter after the seed's data (2021Q2), (re)creates the demo accounts with new passwords, prints them,
 /// and serves. Stopping the server stops PostgreSQL.
 struct DemoServer {
     let configuration: ServerConfiguration
@@ -159,7 +159,10 @@ struct DemoServer {
     ) {
         var text = "\nShinchoku demo is serving at \(url)\n"
         text += "PostgreSQL data: \(postgres.dataDirectory.path) (kept for the next start)\n"
-        text += "Current period: \(setup.currentPeriod) (\(periodState))\n\n"
+        text +=
+            "Demo quarter: \(setup.currentPeriod) (\(periodState)); \(setup.currentPeriod.previous) is the approved history"
+        text += " from the prefecture's FY2021 Q1 report.\n"
+        text += "Open \(url)/ in a browser and log in with an account below (clerks: the department code).\n\n"
         text += "Demo accounts (new passwords at every start):\n"
         let rows = setup.accounts.map { a in
             [a.login, a.role.rawValue, a.department ?? "-", a.password]

@@ -31,11 +31,15 @@ public struct ServerConfiguration: Sendable {
     /// How long `/readyz` waits for the database (or the request timeout, if shorter): load balancers poll it.
     public static let readinessTimeout: Duration = .seconds(2)
 
+    /// The server is reached through a TLS-terminating proxy: the session cookie gets `Secure`, and the web
+    /// screens' `Origin` check expects `https://`. A client's own `X-Forwarded-Proto` is never trusted.
+    public var behindTLS: Bool
+
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
         logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil,
         requestTimeout: Duration = .seconds(10), statementTimeout: Duration = .seconds(10),
-        trustedProxies: [String] = []
+        trustedProxies: [String] = [], behindTLS: Bool = false
     ) {
         self.requestTimeout = requestTimeout
         self.statementTimeout = statementTimeout
@@ -47,6 +51,7 @@ public struct ServerConfiguration: Sendable {
         self.logLevel = logLevel
         self.demo = demo
         self.demoDataDirectory = demoDataDirectory
+        self.behindTLS = behindTLS
     }
 }
 

@@ -12,7 +12,7 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
             variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
-            SHINCHOKU_STATEMENT_TIMEOUT.
+            SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false).
 
             Examples:
               shinchoku-server --demo
@@ -55,6 +55,9 @@ struct ServerCommand: AsyncParsableCommand {
                 + "socket's peer is the client).", valueName: "address"))
     var trustedProxy: [String] = []
 
+    @Flag(help: "The server is reached over HTTPS through a proxy: session cookies get Secure.")
+    var behindTLS = false
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -80,11 +83,15 @@ struct ServerCommand: AsyncParsableCommand {
         guard let statement = statementText.map({ Int($0) }) ?? 10, (1...3600).contains(statement) else {
             throw ValidationError("The statement timeout must be a number of seconds from 1 to 3600.")
         }
+        let tlsText = env["SHINCHOKU_BEHIND_TLS"]?.lowercased()
+        guard tlsText == nil || ["true", "false", "1", "0"].contains(tlsText!) else {
+            throw ValidationError("SHINCHOKU_BEHIND_TLS must be true or false.")
+        }
         return ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
             poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
             requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
-            trustedProxies: trustedProxy)
+            trustedProxies: trustedProxy, behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
     }
 
     func validate() throws {

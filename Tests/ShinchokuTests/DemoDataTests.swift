@@ -40,12 +40,16 @@ import Testing
         }
     }
 
-    @Test func prepareDemoOpensTheCurrentPeriodAndGivesWorkingPasswords() async throws {
+    @Test func prepareDemoOpensTheQuarterAfterTheSeedAndGivesWorkingPasswords() async throws {
         try await TestDatabase.with { db in
             let service = db.service()
             let setup = try await service.prepareDemo(today: CalendarDate(year: 2026, month: 11, day: 29)!)
-            #expect(setup.currentPeriod == PeriodCode("2026Q3")!)
-            #expect(try await service.period(setup.currentPeriod, as: .local).state == .open)
+            // 2021Q1 is the approved history; 2021Q2 opens, due 30 days after today.
+            #expect(setup.currentPeriod == PeriodCode("2021Q2")!)
+            let opened = try await service.period(setup.currentPeriod, as: .local)
+            #expect(opened.state == .open)
+            #expect(opened.dueOn == CalendarDate(year: 2026, month: 12, day: 29)!)
+            #expect(try await service.period(PeriodCode("2021Q1")!, as: .local).state == .locked)
             let ports = try #require(setup.accounts.first { $0.login == "ports" })
             #expect(ports.role == .clerk && ports.department == "ports")
             #expect(setup.accounts.contains { $0.login == "planning" && $0.role == .approver })

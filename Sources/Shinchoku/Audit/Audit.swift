@@ -35,6 +35,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case userSetRole = "user.set_role"
     case userSetPassword = "user.set_password"
     case userResetPassword = "user.reset_password"
+    case userChangePassword = "user.change_password"
     case sessionLogin = "session.login"
     case sessionLogout = "session.logout"
 
@@ -55,7 +56,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
         case .departmentCreate, .departmentRename: .department
         case .projectAssign: .project
         case .planImport: .plan
-        case .userCreate, .userDisable, .userEnable, .userSetRole, .userSetPassword, .userResetPassword: .user
+        case .userCreate, .userDisable, .userEnable, .userSetRole, .userSetPassword, .userResetPassword,
+            .userChangePassword:
+            .user
         case .sessionLogin, .sessionLogout: .session
         }
     }

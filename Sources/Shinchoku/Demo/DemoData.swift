@@ -134,14 +134,20 @@ extension ShinchokuService {
             figuresLoaded: figuresLoaded, narrativesLoaded: narrativesLoaded, accountsCreated: created)
     }
 
-    /// Everything `shinchoku-server --demo` needs: the demo data, the current period open, and a fresh
-    /// generated password for every demo account (printed by the server, never stored in clear).
+    /// Everything `shinchoku-server --demo` needs: the demo data, the quarter after the seed's data open (2021Q2,
+    /// with 2021Q1 as the approved history) with its due date 30 days after `today`, and a fresh generated
+    /// password for every demo account (printed by the server, never stored in clear).
+    ///
+    /// The demo opens the quarter after the report it was seeded from, not today's: the plan runs FY2021–FY2023,
+    /// so any later quarter would show every indicator behind schedule. A real deployment opens whatever periods
+    /// its admins open.
     public func prepareDemo(today: CalendarDate) async throws -> DemoSetup {
         let summary = try await loadDemoData(as: .local)
         let admin = ActorReference.login(Self.demoAdmin)
-        let current = PeriodCode.containing(today)
+        let seeded = try ActualsFile.bundled().figures.map(\.period).max()
+        let current = seeded?.next ?? PeriodCode.containing(today)
         let state = try? await period(current, as: admin).state
-        if state == nil { _ = try await createPeriod(current, due: current.endDate.adding(days: 31), as: admin) }
+        if state == nil { _ = try await createPeriod(current, due: today.adding(days: 30), as: admin) }
         if state == nil || state == .planned { _ = try await openPeriod(current, as: admin) }
 
         var accounts: [DemoAccount] = []
