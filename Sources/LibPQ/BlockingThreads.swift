@@ -12,13 +12,16 @@ public final class BlockingThreads: @unchecked Sendable {
     private var threadIDs: [pthread_t] = []  // guarded by `condition`
 
     /// Starts `count` threads named `name-0`, `name-1`, … (or `name` for one); returns once all of them run.
-    /// `onStart` runs first on each new thread.
-    public init(count: Int, name: String, onStart: (@Sendable () -> Void)? = nil) {
+    /// `onStart` runs first on each new thread, and `onExit` last.
+    public init(
+        count: Int, name: String, onStart: (@Sendable () -> Void)? = nil, onExit: (@Sendable () -> Void)? = nil
+    ) {
         precondition(count >= 1, "a group needs at least one thread")
         for i in 0..<count {
             let t = Thread { [unowned self] in
                 onStart?()
                 self.work()
+                onExit?()
             }
             t.name = count == 1 ? name : "\(name)-\(i)"
             t.stackSize = 1 << 20

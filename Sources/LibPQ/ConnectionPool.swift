@@ -46,7 +46,9 @@ public actor ConnectionPool: Service {
         let thread: BlockingThreads
         var connection: Connection?  // only on `thread`
         init(id: Int) {
-            thread = BlockingThreads(count: 1, name: "libpq-\(id)") { ThreadAudit.registerWorker(pthread_self()) }
+            thread = BlockingThreads(
+                count: 1, name: "libpq-\(id)", onStart: { ThreadAudit.registerWorker(pthread_self()) },
+                onExit: { ThreadAudit.unregisterWorker(pthread_self()) })
         }
     }
 

@@ -6,13 +6,16 @@ public enum ThreadAudit {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var enabled = false
     nonisolated(unsafe) private static var libpqThreads = Set<UInt>()
+    /// Connection threads that are running now: a thread's id is reused once it has ended, by any new thread.
     nonisolated(unsafe) private static var workerThreads = Set<UInt>()
+    nonisolated(unsafe) private static var offWorkerThreads = Set<UInt>()
 
     /// Starts recording (and clears what was recorded).
     public static func start() {
         lock.withLock {
             enabled = true
             libpqThreads.removeAll()
+            offWorkerThreads.removeAll()
         }
     }
 
@@ -25,8 +28,12 @@ public enum ThreadAudit {
         }
     }
 
-    /// Every dedicated connection thread started so far.
+    /// The dedicated connection threads running now.
     public static var connectionThreads: Set<UInt> { lock.withLock { workerThreads } }
+
+    /// Threads that made a libpq call since `start()` while they were not a running connection thread. Checked at
+    /// the call itself, so an id that a later thread reuses cannot hide or fake a violation.
+    public static var threadsOffConnectionThreads: Set<UInt> { lock.withLock { offWorkerThreads } }
 
     /// The calling thread's identity, comparable with what the audit records.
     public static var currentThread: UInt { key(pthread_self()) }
@@ -44,12 +51,20 @@ public enum ThreadAudit {
     static func record() {
         #if DEBUG
             lock.withLock {
-                if enabled { libpqThreads.insert(currentThread) }
+                if enabled {
+                    let current = currentThread
+                    libpqThreads.insert(current)
+                    if !workerThreads.contains(current) { offWorkerThreads.insert(current) }
+                }
             }
         #endif
     }
 
     static func registerWorker(_ t: pthread_t) {
         lock.withLock { _ = workerThreads.insert(key(t)) }
+    }
+
+    static func unregisterWorker(_ t: pthread_t) {
+        lock.withLock { _ = workerThreads.remove(key(t)) }
     }
 }
