@@ -67,13 +67,14 @@ struct NarrativeScreens: Sendable {
                 version: form["version"].flatMap { Int($0) })
             let submit = form["action"] == "submit"
             do {
-                let saved = try await screens.service.saveNarrative(
-                    period: period, project: project, input: input, as: viewer.actor)
                 if submit {
-                    _ = try await screens.service.submitNarrative(
-                        period: period, project: project, version: saved.version, as: viewer.actor)
+                    // Saved and submitted together: a refused 提出 saves nothing either.
+                    _ = try await screens.service.saveAndSubmitNarrative(
+                        period: period, project: project, input: input, as: viewer.actor)
                     return WebRedirect.to(href + "?notice=submitted")
                 }
+                _ = try await screens.service.saveNarrative(
+                    period: period, project: project, input: input, as: viewer.actor)
                 return WebRedirect.to(href + "?notice=saved")
             } catch let e as ServiceError where e.code == .invalid {
                 let entry = try await screens.service.narrativeEntry(period: period, project: project, as: viewer.actor)
