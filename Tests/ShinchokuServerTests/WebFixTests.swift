@@ -16,6 +16,50 @@ struct WebFixTests {
     static let form = "/periods/2021Q1/figures/1-1.1"
     static let narrativeForm = "/periods/2021Q1/narratives/1-1"
 
+    @Test("a replayed bulk approval (Back and resubmit) ends on a calm notice and approves nothing twice")
+    func replayedBulkApproval() async throws {
+        try await withWeb(logins: [Fixtures.clerk("roads"), Self.approver]) { browsers, world, _ in
+            let clerk = browsers[Fixtures.clerk("roads")]!
+            let approver = browsers[Self.approver]!
+            try await saveFigure(clerk, "/periods/2021Q1/figures/1-3.1", value: "1.5", submit: true)
+            try await saveFigure(clerk, "/periods/2021Q1/figures/1-3.2", value: "1", submit: true)
+            let queue = try await approver.get("/review")
+            let fields = [("csrf_token", queue.csrf!), ("items", "2021Q1|1-3.1|2"), ("items", "2021Q1|1-3.2|2")]
+            let first = try await approver.post("/review/approvals", fields)
+            #expect(first.location == "/review?notice=bulk_approved", "\(first.html.prefix(400))")
+            let before = try await world.snapshot()
+            let again = try await approver.post("/review/approvals", fields)
+            #expect(
+                again.location == "/review?notice=already_bulk_approved", "\(again.status) \(again.html.prefix(400))")
+            let landing = try await approver.get(again.location ?? "/review")
+            #expect(landing.html.contains("選択した項目は既に承認されています"))
+            #expect(try await world.snapshot() == before)
+            #expect(try await world.count("SELECT count(*) FROM workflow_events WHERE action = 'approve'") == 2)
+        }
+    }
+
+    @Test("a bulk approval that conflicts for another reason still shows the error and approves nothing")
+    func bulkApprovalOtherConflict() async throws {
+        try await withWeb(logins: [Fixtures.clerk("roads"), Self.approver]) { browsers, world, _ in
+            let clerk = browsers[Fixtures.clerk("roads")]!
+            let approver = browsers[Self.approver]!
+            try await saveFigure(clerk, "/periods/2021Q1/figures/1-3.1", value: "1.5", submit: true)
+            try await saveFigure(clerk, "/periods/2021Q1/figures/1-3.2", value: "1", submit: true)
+            let queue = try await approver.get("/review")
+            // 1-3.1 is approved on its own; the bulk form still lists 1-3.2, which is not.
+            let single = try await approver.post(
+                "/periods/2021Q1/figures/1-3.1/approve", [("csrf_token", queue.csrf!), ("version", "2")])
+            #expect(single.location == "/review?notice=approved")
+            let before = try await world.snapshot()
+            let mixed = try await approver.post(
+                "/review/approvals",
+                [("csrf_token", queue.csrf!), ("items", "2021Q1|1-3.1|2"), ("items", "2021Q1|1-3.2|2")])
+            #expect(mixed.status == .conflict, "\(mixed.status) \(mixed.location ?? "")")
+            #expect(mixed.html.contains("一つも承認していません"))
+            #expect(try await world.snapshot() == before)
+        }
+    }
+
     @Test("a refused 提出 of a narrative saves nothing: no draft, no event")
     func refusedNarrativeSubmit() async throws {
         try await withWeb(logins: [Self.clerk]) { browsers, world, _ in

@@ -117,6 +117,7 @@ enum Notice: String {
     case alreadyApproved = "already_approved"
     case returned, reopened
     case bulkApproved = "bulk_approved"
+    case alreadyBulkApproved = "already_bulk_approved"
     case passwordChanged = "password_changed"
     case loggedOut = "logged_out"
     case changed
@@ -134,6 +135,7 @@ enum Notice: String {
         case .returned: "差し戻しました。担当課に理由が表示されます。"
         case .reopened: "承認済みの項目を修正のため再開しました。"
         case .bulkApproved: "選択した項目をまとめて承認しました。"
+        case .alreadyBulkApproved: "選択した項目は既に承認されています。二重に承認されることはありません。"
         case .passwordChanged: "パスワードを変更しました。ほかの端末のログインは終了しました。"
         case .loggedOut: "ログアウトしました。"
         case .changed: "変更しました。"
