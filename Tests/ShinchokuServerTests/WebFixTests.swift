@@ -78,4 +78,38 @@ struct WebFixTests {
             #expect(try await world.count("SELECT count(*) FROM narratives WHERE state = 'submitted'") == 1)
         }
     }
+
+    @Test("posting to an approved figure with its current version says it is approved, not that it changed")
+    func approvedFigurePost() async throws {
+        try await withWeb(logins: [Self.clerk, Self.approver]) { browsers, world, _ in
+            let clerk = browsers[Self.clerk]!
+            try await saveFigure(clerk, Self.form, value: "2", submit: true)
+            let approve = try await browsers[Self.approver]!.submit(
+                "/review", to: Self.form + "/approve", [("version", "2")])
+            #expect(approve.location == "/review?notice=approved", "\(approve.html.prefix(400))")
+            let opened = try await clerk.get(Self.form)
+            let before = try await world.snapshot()
+            let refused = try await clerk.post(
+                Self.form,
+                [
+                    ("csrf_token", opened.csrf!), ("version", opened.field("version")!), ("value", "3"),
+                    ("status", "reported"), ("action", "save"),
+                ])
+            #expect(refused.status == .conflict)
+            #expect(refused.html.contains("承認済みです。修正が必要な場合は政策企画課に再開を依頼してください。"))
+            #expect(!refused.html.contains("この画面を開いた後に、内容が変更されました"))
+            #expect(refused.html.contains("value=\"3\""), "what was typed is kept")
+            #expect(try await world.snapshot() == before)
+        }
+    }
+
+    @Test("the script makes buttons live again when Back shows a cached form (pageshow)")
+    func scriptResetsOnPageshow() async throws {
+        try await withWeb(logins: []) { _, _, client in
+            let script = try await TestBrowser(client: client).get("/static/site.js")
+            #expect(script.status == .ok)
+            #expect(script.html.contains("\"pageshow\""))
+            #expect(script.html.contains("removeAttribute(\"data-sending\")"))
+        }
+    }
 }

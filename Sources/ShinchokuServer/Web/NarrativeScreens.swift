@@ -97,6 +97,10 @@ struct NarrativeScreens: Sendable {
                 var values = Self.values(form)
                 values.version = String(current.version)
                 var p = page(viewer, entry, values: values, errors: [], notice: nil)
+                // Nothing changed since the form was opened: say why the state refuses it, as the figure form does.
+                if input.version == current.version, p.lockedReason != nil {
+                    return screens.pages.render("narrative", p, status: .conflict)
+                }
                 p.stale = FigureScreens.Stale(
                     state: Labels.state(current.state, approvedBefore: current.approvedAt != nil).text,
                     current: [current.progress, current.progressHard, current.progressSoft].compactMap { $0 }.joined(
