@@ -112,4 +112,50 @@ struct WebFixTests {
             #expect(script.html.contains("removeAttribute(\"data-sending\")"))
         }
     }
+
+    @Test("a page POST over the body limit is an HTML page in Japanese; the API keeps its problem document")
+    func oversizedPagePost() async throws {
+        try await withWeb(logins: [Self.clerk]) { browsers, world, client in
+            let clerk = browsers[Self.clerk]!
+            let opened = try await clerk.get(Self.narrativeForm)
+            let before = try await world.snapshot()
+            let long = String(repeating: "あ", count: 30_000)  // 9 bytes a character, percent-encoded
+            let fields = [("csrf_token", opened.csrf!), ("progress", long), ("action", "save")]
+            // A browser declares the length; the form post asks for nothing in particular.
+            let length = fields.map { "\(TestBrowser.encode($0.0))=\(TestBrowser.encode($0.1))" }.joined(
+                separator: "&"
+            ).utf8.count
+            #expect(length > 64 * 1024)
+            let page = try await clerk.post(
+                Self.narrativeForm, fields, headers: [.accept: "*/*", .contentLength: String(length)])
+            #expect(page.status == .contentTooLarge)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.html.contains("入力された内容が長すぎます"))
+            #expect(try await world.snapshot() == before)
+            // The API answers the same size with problem+json.
+            let body = ByteBuffer(string: "{\"progress\": \"" + long + "\"}")
+            let api = try await client.execute(
+                uri: "/api/v1/periods/2021Q1/narratives/1-1", method: .put,
+                headers: [.contentType: "application/json", .contentLength: String(body.readableBytes)], body: body
+            ) { $0 }
+            #expect(api.status == .contentTooLarge)
+            #expect(api.headers[.contentType] == "application/problem+json")
+            #expect(try await world.snapshot() == before)
+        }
+    }
+
+    @Test("an unknown /static/ file is an HTML 404 for a browser and a problem document otherwise")
+    func unknownStaticFile() async throws {
+        try await withWeb(logins: []) { _, _, client in
+            let page = try await TestBrowser(client: client).get("/static/nope.css")
+            #expect(page.status == .notFound)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.html.contains("見つかりません"))
+            let api = try await client.execute(
+                uri: "/static/nope.css", method: .get, headers: [.accept: "application/json"]
+            ) { $0 }
+            #expect(api.status == .notFound)
+            #expect(api.headers[.contentType] == "application/problem+json")
+        }
+    }
 }
