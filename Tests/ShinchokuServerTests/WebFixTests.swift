@@ -158,4 +158,19 @@ struct WebFixTests {
             #expect(api.headers[.contentType] == "application/problem+json")
         }
     }
+
+    @Test("the baseline of a ／3年 indicator reads as the report prints it, on the form and in the review queue")
+    func baselineAsReported() async throws {
+        try await withWeb(logins: [Self.clerk, Self.approver]) { browsers, _, _ in
+            let clerk = browsers[Self.clerk]!
+            let report = try await clerk.get("/reports/2021Q1")
+            #expect(report.html.contains("0回（計画開始時）"), "the report's wording")
+            let form = try await clerk.get(Self.form)
+            #expect(form.html.contains("0回（計画開始時）"), "\(form.html)")
+            #expect(try await clerk.get("/").html.contains("0回（計画開始時）"))
+            try await saveFigure(clerk, Self.form, value: "2", submit: true)
+            let queue = try await browsers[Self.approver]!.get("/review")
+            #expect(queue.html.contains("0回（計画開始時）"))
+        }
+    }
 }
