@@ -237,3 +237,24 @@ extension ReportData {
         }
     }
 }
+
+extension ReportFragment {
+    /// The 基準値 cell of the report (`ReportText.baselineCell`) for an indicator definition, for the web screens:
+    /// the plan's baseline (`0％（令和元年度）`), or zero at the plan start for a period-sum indicator
+    /// (`0回（計画開始時）`). Nil when the report takes the baseline from figures before the plan start, which a
+    /// definition alone does not hold. Digits are half-width, as on the screens.
+    public static func baselineCell(of i: IndicatorInfo) -> String? {
+        let indicator = ReportData.Indicator(
+            code: i.code, name: i.name, targetLabel: i.targetLabel, unit: i.unit, actualUnit: i.actualUnit,
+            kind: i.kind, valueType: i.valueType, direction: i.direction, decimals: i.decimals, baseline: i.baseline,
+            baselineAsOf: i.baselineAsOf, baselineLabel: i.baselineLabel, target: i.target,
+            targetFiscalYear: i.targetFiscalYear, targetQualifier: i.targetQualifier, targetNote: i.targetNote,
+            figures: [])
+        // The plan's first year only dates where the straight line starts; neither cell printed here shows it.
+        let baseline = IndicatorAssessor.effectiveBaseline(
+            indicator, figures: [], planStartFiscalYear: i.targetFiscalYear)
+        guard baseline.source == .plan || baseline.source == .planStart else { return nil }
+        return ReportText(fullWidthDigits: false, planStartFiscalYear: i.targetFiscalYear).baselineCell(
+            indicator, baseline)
+    }
+}

@@ -194,7 +194,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         do {
-            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > APILimits.maximumBodySize {
+            // A browser's page request gets its refusal as an HTML page, from the web screens (PageFallbackMiddleware).
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > APILimits.maximumBodySize,
+                !request.isBrowserPage
+            {
                 throw RequestError.payloadTooLarge
             }
             return try await next(request, context)

@@ -68,6 +68,20 @@ extension ShinchokuService {
         }
     }
 
+    /// Saves a narrative and submits what was saved, in one transaction (the form's 提出): when the submission is
+    /// refused (nothing written, a closed period), the save is undone too, so a refused 提出 changes nothing. The
+    /// rules and errors are those of ``saveNarrative(period:project:input:as:)`` and
+    /// ``submitNarrative(period:project:version:as:)``.
+    public func saveAndSubmitNarrative(
+        period: PeriodCode, project: String, input: NarrativeInput, as clerk: ActorReference
+    ) async throws -> NarrativeInfo {
+        try await perform(as: clerk) { tx in
+            let saved = try WorkflowGate.save(NarrativeSubject.self, tx, code: project, period: period, input: input)
+            return try WorkflowGate.submit(
+                NarrativeSubject.self, tx, code: project, period: period, version: saved.info.version)
+        }
+    }
+
     // MARK: The approver's steps
 
     /// Approves a submitted narrative: reports print it from now on. Approvers, in open or closed periods, for

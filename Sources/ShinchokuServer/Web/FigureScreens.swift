@@ -115,6 +115,11 @@ struct FigureScreens: Sendable {
                 var values = typed
                 values.version = String(current.version)
                 var p = page(viewer, entry, values: values, errors: [], notice: nil)
+                // Nothing changed since the form was opened: the item's state refuses the change (approved,
+                // submitted); the page says why, as the locked form does, not that something changed.
+                if version == current.version, p.lockedReason != nil {
+                    return screens.pages.render("figure", p, status: .conflict)
+                }
                 p.stale = Stale(
                     state: Labels.state(current.state, approvedBefore: current.approvedAt != nil).text,
                     current: Labels.content(current.content, unit: entry.status.indicator.unit) ?? "－",

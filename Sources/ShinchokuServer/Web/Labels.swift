@@ -108,10 +108,10 @@ enum Labels {
         "\(i.target) \(i.unit)（\(i.targetFiscalYear)年度）\(i.targetQualifier?.japanese ?? "")"
     }
 
+    /// The baseline as the report's summary prints it (`0回（計画開始時）`); － when the report would read it from
+    /// figures before the plan start.
     static func baseline(_ i: IndicatorInfo) -> String {
-        guard let b = i.baseline else { return i.baselineLabel ?? "－" }
-        let asOf = i.baselineAsOf.map { "（\($0.year)年\($0.month)月）" } ?? ""
-        return "\(b) \(i.unit)\(asOf)"
+        ReportFragment.baselineCell(of: i) ?? i.baselineLabel ?? "－"
     }
 
     /// The achievement rate (実績値÷目標値) of the report's formula, as a percentage.

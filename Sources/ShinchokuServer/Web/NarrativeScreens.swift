@@ -67,13 +67,14 @@ struct NarrativeScreens: Sendable {
                 version: form["version"].flatMap { Int($0) })
             let submit = form["action"] == "submit"
             do {
-                let saved = try await screens.service.saveNarrative(
-                    period: period, project: project, input: input, as: viewer.actor)
                 if submit {
-                    _ = try await screens.service.submitNarrative(
-                        period: period, project: project, version: saved.version, as: viewer.actor)
+                    // Saved and submitted together: a refused 提出 saves nothing either.
+                    _ = try await screens.service.saveAndSubmitNarrative(
+                        period: period, project: project, input: input, as: viewer.actor)
                     return WebRedirect.to(href + "?notice=submitted")
                 }
+                _ = try await screens.service.saveNarrative(
+                    period: period, project: project, input: input, as: viewer.actor)
                 return WebRedirect.to(href + "?notice=saved")
             } catch let e as ServiceError where e.code == .invalid {
                 let entry = try await screens.service.narrativeEntry(period: period, project: project, as: viewer.actor)
@@ -96,6 +97,10 @@ struct NarrativeScreens: Sendable {
                 var values = Self.values(form)
                 values.version = String(current.version)
                 var p = page(viewer, entry, values: values, errors: [], notice: nil)
+                // Nothing changed since the form was opened: say why the state refuses it, as the figure form does.
+                if input.version == current.version, p.lockedReason != nil {
+                    return screens.pages.render("narrative", p, status: .conflict)
+                }
                 p.stale = FigureScreens.Stale(
                     state: Labels.state(current.state, approvedBefore: current.approvedAt != nil).text,
                     current: [current.progress, current.progressHard, current.progressSoft].compactMap { $0 }.joined(

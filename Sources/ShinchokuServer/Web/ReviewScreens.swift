@@ -98,6 +98,13 @@ struct ReviewScreens: Sendable {
                     as: viewer.actor)
                 return WebRedirect.to("/review?notice=bulk_approved")
             } catch let e as ServiceError where e.code == .invalid || e.code == .conflict {
+                // The same approval again (Back and resubmit): every item is approved already, past the version
+                // the form held. Nothing was approved twice, so this ends calmly, as a repeated single 承認 does.
+                if e.code == .conflict,
+                    try await everyItemApproved(period: period, picked.map { ($0.1, $0.2) }, viewer: viewer)
+                {
+                    return WebRedirect.to("/review?notice=already_bulk_approved")
+                }
                 let errors =
                     e.fieldErrors.isEmpty
                     ? [FieldMessage(field: "items", label: "選択した項目", message: e.message)] : e.fieldMessages
@@ -110,6 +117,15 @@ struct ReviewScreens: Sendable {
                     ] + errors, failed: nil, status: .conflict)
             }
         }
+    }
+
+    /// Whether every listed figure is approved now, in a later version than the one listed.
+    private func everyItemApproved(period: PeriodCode, _ items: [(String, Int)], viewer: Viewer) async throws -> Bool {
+        for (indicator, version) in items {
+            let figure = try? await screens.service.figure(period: period, indicator: indicator, as: viewer.actor)
+            guard let figure, figure.state == .approved, figure.version > version else { return false }
+        }
+        return true
     }
 
     /// One review step on one item, then back to the queue (or, for a reopening, to the item's history).

@@ -13,8 +13,9 @@ struct WebScreens: Sendable {
     let options: WebSessionOptions
 
     func register(on router: Router<ShinchokuRequestContext>) {
+        // Before the static files' route, so that an unknown `/static/` file is an HTML 404 for a browser too.
+        router.add(middleware: PageFallbackMiddleware(pages: pages))
         pages.register(on: router)
-        router.add(middleware: PageNotFoundMiddleware(pages: pages))
         let web = router.group()
             .add(middleware: PageErrorMiddleware(pages: pages, service: service))
             .add(middleware: CookieSessionMiddleware(options: options, publicPaths: ["/login"]))
@@ -117,6 +118,7 @@ enum Notice: String {
     case alreadyApproved = "already_approved"
     case returned, reopened
     case bulkApproved = "bulk_approved"
+    case alreadyBulkApproved = "already_bulk_approved"
     case passwordChanged = "password_changed"
     case loggedOut = "logged_out"
     case changed
@@ -134,6 +136,7 @@ enum Notice: String {
         case .returned: "差し戻しました。担当課に理由が表示されます。"
         case .reopened: "承認済みの項目を修正のため再開しました。"
         case .bulkApproved: "選択した項目をまとめて承認しました。"
+        case .alreadyBulkApproved: "選択した項目は既に承認されています。二重に承認されることはありません。"
         case .passwordChanged: "パスワードを変更しました。ほかの端末のログインは終了しました。"
         case .loggedOut: "ログアウトしました。"
         case .changed: "変更しました。"
@@ -205,6 +208,10 @@ struct PageErrorMiddleware<Context: SessionRequestContext>: RouterMiddleware {
             return page(
                 .forbidden, "操作を受け付けられませんでした",
                 "画面を開いてから時間がたったか、別のサイトから送信された可能性があります。画面を開き直してから、もう一度操作してください。", e.reason)
+        case let e as RequestError where e.status == .contentTooLarge:
+            return page(
+                e.status, PageFallbackMiddleware<Context>.tooLargeHeading, PageFallbackMiddleware<Context>.tooLarge, nil
+            )
         case let e as RequestError:
             return page(e.status, "受け付けられませんでした", "要求を読み取れませんでした。", e.detail)
         case let e as HTTPError where e.status == .notFound:
@@ -217,27 +224,49 @@ struct PageErrorMiddleware<Context: SessionRequestContext>: RouterMiddleware {
     }
 }
 
-/// A path that names no route: an HTML 404 page for browsers (which ask for `text/html`), a problem document for
-/// everyone else and everything under `/api/`, as before.
-struct PageNotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
+/// A browser's request that the HTTP layer refuses gets an HTML page: a path that names no route (or a
+/// `/static/` file that does not exist) an HTML 404, a body over the size limit an HTML 413. Everything else, and
+/// everything under `/api/`, keeps its problem document, as before.
+struct PageFallbackMiddleware<Context: RequestContext>: RouterMiddleware {
     let pages: Pages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        guard request.isBrowserPage else { return try await next(request, context) }
         do {
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > APILimits.maximumBodySize {
+                throw RequestError.payloadTooLarge
+            }
             return try await next(request, context)
-        } catch let e as HTTPError
-            where e.status == .notFound && !request.uri.path.hasPrefix("/api/")
-            && request.headers[.accept]?.contains("text/html") == true
-        {
-            let heading = "見つかりません"
-            return pages.render(
-                "error",
-                PageErrorMiddleware<ShinchokuRequestContext>.ErrorPage(
-                    frame: .anonymous(title: heading), heading: heading, message: "このアドレスのページはありません。",
-                    detail: nil),
-                status: .notFound)
+        } catch let e as HTTPError where e.status == .notFound {
+            return page(.notFound, "見つかりません", "このアドレスのページはありません。")
+        } catch let e as RequestError where e.status == .notFound {
+            return page(.notFound, "見つかりません", "このアドレスのページはありません。")
+        } catch let e as RequestError where e.status == .contentTooLarge {
+            return page(.contentTooLarge, Self.tooLargeHeading, Self.tooLarge)
         }
+    }
+
+    static var tooLargeHeading: String { "送信できませんでした" }
+    static var tooLarge: String {
+        "入力された内容が長すぎます（\(APILimits.maximumBodySize / 1024) KiB まで）。文章を短くしてから、もう一度送信してください。"
+    }
+
+    private func page(_ status: HTTPResponse.Status, _ heading: String, _ message: String) -> Response {
+        pages.render(
+            "error",
+            PageErrorMiddleware<ShinchokuRequestContext>.ErrorPage(
+                frame: .anonymous(title: heading), heading: heading, message: message, detail: nil),
+            status: status)
+    }
+}
+
+extension Request {
+    /// A browser asking for a page: not under `/api/`, and a form post or a request that accepts `text/html`.
+    var isBrowserPage: Bool {
+        guard !uri.path.hasPrefix("/api/") else { return false }
+        let form = headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+        return form || headers[.accept]?.contains("text/html") == true
     }
 }

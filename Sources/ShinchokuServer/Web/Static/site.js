@@ -13,6 +13,11 @@
     form.setAttribute("data-sending", "yes");
     window.setTimeout(function () { form.removeAttribute("data-sending"); }, 5000);
   });
+  // A page brought back from the browser's cache (Back) starts with its buttons live again.
+  window.addEventListener("pageshow", function () {
+    var sending = document.querySelectorAll("form[data-sending]");
+    for (var i = 0; i < sending.length; i++) { sending[i].removeAttribute("data-sending"); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-summary");
     if (summary) { summary.focus(); }
