@@ -21,29 +21,6 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
         }
     }
 
-    struct SubmitBody: Decodable {
-        var version: Int
-    }
-
-    struct ApproveBody: Decodable {
-        var version: Int
-        var comment: String?
-    }
-
-    struct ReasonBody: Decodable {
-        var version: Int
-        var reason: String
-    }
-
-    struct BulkApproveBody: Decodable {
-        struct Item: Decodable {
-            var indicator: String
-            var version: Int
-        }
-        var items: [Item]
-        var comment: String?
-    }
-
     func register(on api: some RouterMethods<Context>) {
         api.get("periods/{period}/figures") { request, context in
             let state = try request.query("state", as: WorkflowState.self)
@@ -85,14 +62,14 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
                     comment: body.comment, as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/return") { request, context in
-            let body = try await request.decodeJSON(ReasonBody.self)
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
             return JSONResponse(
                 figure: try await service.returnFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/reopen") { request, context in
-            let body = try await request.decodeJSON(ReasonBody.self)
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
             return JSONResponse(
                 figure: try await service.reopenFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,

@@ -49,28 +49,28 @@ struct NarrativesController<Context: SessionRequestContext>: Sendable {
                     period: context.period(), project: context.path("project"), input: input, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/submit") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.SubmitBody.self)
+            let body = try await request.decodeJSON(SubmitBody.self)
             return JSONResponse(
                 narrative: try await service.submitNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/approve") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ApproveBody.self)
+            let body = try await request.decodeJSON(ApproveBody.self)
             return JSONResponse(
                 narrative: try await service.approveNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     comment: body.comment, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/return") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ReasonBody.self)
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
             return JSONResponse(
                 narrative: try await service.returnNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/reopen") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ReasonBody.self)
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
             return JSONResponse(
                 narrative: try await service.reopenNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
