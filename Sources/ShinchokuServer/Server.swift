@@ -113,12 +113,7 @@ struct DemoServer {
 
     static func createDatabaseIfMissing(on server: ConnectionConfiguration) async throws {
         try await withConnectionPool(configuration: server, options: .init(maxConnections: 1)) { pool in
-            try await pool.withConnection { c in
-                let exists = try c.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)").count > 0
-                if !exists {
-                    try c.execute("CREATE DATABASE \(identifier: databaseName) TEMPLATE template0 ENCODING 'UTF8'")
-                }
-            }
+            try await pool.withConnection { c in try c.createDatabaseIfMissing(databaseName) }
         }
     }
 
