@@ -24,6 +24,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let queryCanceled = SQLState("57014")
     public static let lockNotAvailable = SQLState("55P03")
     public static let insufficientPrivilege = SQLState("42501")
+    public static let duplicateDatabase = SQLState("42P04")
 
     /// The SQLSTATE's class (its first two characters), e.g. `23` integrity constraint violation.
     public var classCode: String { String(rawValue.prefix(2)) }
@@ -47,6 +48,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
         case .queryCanceled: "query_canceled"
         case .lockNotAvailable: "lock_not_available"
         case .insufficientPrivilege: "insufficient_privilege"
+        case .duplicateDatabase: "duplicate_database"
         default: nil
         }
     }

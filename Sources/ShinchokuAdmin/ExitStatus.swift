@@ -67,7 +67,7 @@ struct ErrorReport {
         case let e as ServiceError:
             self.init(
                 status: Self.status(of: e.code),
-                lines: ["Error: \(e.message)"] + e.fieldErrors.map { "  \($0.field): \($0.message)" })
+                lines: ["Error: \(Self.message(of: e))"] + e.fieldErrors.map { "  \($0.field): \($0.message)" })
         case let e as MigrationError:
             self.init(status: .failure, lines: ["Error: \(Self.sentence(e.description))"])
         default:
@@ -81,6 +81,29 @@ struct ErrorReport {
             } else {
                 self.init(status: .failure, lines: ["Error: \(Self.sentence(String(describing: error)))"])
             }
+        }
+    }
+
+    /// The service's message, with the CLI's own hint where the service names a remedy: the service names no
+    /// flags or commands, since HTTP clients read its messages too.
+    static func message(of error: ServiceError) -> String {
+        let message = error.message
+        let sentence = message.hasSuffix(".") ? String(message.dropLast()) : message
+        switch error.remedy {
+        case .nameActingUser?:
+            return sentence + " with --as LOGIN."
+        case .createFirstAdmin?:
+            return "The database has no admin yet: create one first (user create --role admin); only that is allowed"
+                + " without --as."
+        case .firstAccountIsAdmin?:
+            return sentence + " (user create --role admin)."
+        case .actAsExistingAdmin?:
+            return "This database has its own admins; run demo-data with --as LOGIN (an admin account), or use an"
+                + " empty database."
+        case .importPlan?:
+            return message + " Run: shinchoku-admin plan import"
+        case nil:
+            return message
         }
     }
 

@@ -29,7 +29,7 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
         var password: String
     }
 
-    struct ResetPasswordResult: Encodable, Sendable {
+    struct ResetPasswordResult: ResponseEncodable, Sendable {
         var login: String
         /// The new password, shown this once.
         var password: String
@@ -58,7 +58,7 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
     func register(on api: some RouterMethods<Context>) {
         // Accounts
         api.get("admin/users") { _, context in
-            JSONResponse(try await service.users(as: context.actor))
+            try await service.users(as: context.actor)
         }
         api.post("admin/users") { request, context in
             let body = try await request.decodeJSON(CreateUserBody.self)
@@ -69,35 +69,34 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
                 login: body.login, displayName: body.displayName, role: role!, department: body.department,
                 password: body.password, as: context.actor)
             // Carries the generated password when the admin gave none.
-            return JSONResponse.secret(created, status: .created)
+            return EditedResponse.secret(created, status: .created)
         }
         api.get("admin/users/{login}") { _, context in
-            JSONResponse(try await service.user(login: context.path("login"), as: context.actor))
+            try await service.user(login: context.path("login"), as: context.actor)
         }
         api.post("admin/users/{login}/disable") { _, context in
-            JSONResponse(try await service.disableUser(login: context.path("login"), as: context.actor))
+            try await service.disableUser(login: context.path("login"), as: context.actor)
         }
         api.post("admin/users/{login}/enable") { _, context in
-            JSONResponse(try await service.enableUser(login: context.path("login"), as: context.actor))
+            try await service.enableUser(login: context.path("login"), as: context.actor)
         }
         api.put("admin/users/{login}/role") { request, context in
             let body = try await request.decodeJSON(RoleBody.self)
             var v = Validation()
             let role = v.choice(body.role, "role", as: Role.self)
             try v.check()
-            return JSONResponse(
-                try await service.setRole(
-                    login: context.path("login"), role: role!, department: body.department, as: context.actor))
+            return try await service.setRole(
+                login: context.path("login"), role: role!, department: body.department, as: context.actor)
         }
         api.put("admin/users/{login}/password") { request, context in
             let body = try await request.decodeJSON(PasswordBody.self)
-            return JSONResponse(
-                try await service.setPassword(login: context.path("login"), password: body.password, as: context.actor))
+            return try await service.setPassword(
+                login: context.path("login"), password: body.password, as: context.actor)
         }
         api.post("admin/users/{login}/reset-password") { _, context in
             let login = try context.path("login")
             let password = try await service.resetPassword(login: login, as: context.actor)
-            return JSONResponse.secret(ResetPasswordResult(login: login, password: password))
+            return EditedResponse.secret(ResetPasswordResult(login: login, password: password))
         }
 
         // Periods
@@ -107,31 +106,30 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
             let period = v.period(body.period, "period")
             let due = v.date(body.dueOn, "due_on")
             try v.check()
-            return JSONResponse(try await service.createPeriod(period!, due: due, as: context.actor), status: .created)
+            return EditedResponse(
+                status: .created, response: try await service.createPeriod(period!, due: due, as: context.actor))
         }
         api.post("admin/periods/{period}/open") { _, context in
-            JSONResponse(try await service.openPeriod(context.period(), as: context.actor))
+            try await service.openPeriod(context.period(), as: context.actor)
         }
         api.post("admin/periods/{period}/close") { _, context in
-            JSONResponse(try await service.closePeriod(context.period(), as: context.actor))
+            try await service.closePeriod(context.period(), as: context.actor)
         }
         api.post("admin/periods/{period}/lock") { _, context in
-            JSONResponse(try await service.lockPeriod(context.period(), as: context.actor))
+            try await service.lockPeriod(context.period(), as: context.actor)
         }
         api.post("admin/periods/{period}/reopen") { request, context in
             let body = try await request.decodeJSON(ReasonBody.self)
-            return JSONResponse(
-                try await service.reopenPeriod(context.period(), reason: body.reason, as: context.actor))
+            return try await service.reopenPeriod(context.period(), reason: body.reason, as: context.actor)
         }
         api.post("admin/periods/{period}/extensions") { request, context in
             let body = try await request.decodeJSON(ExtensionBody.self)
             var v = Validation()
             let until = v.date(body.until, "until")
             try v.check()
-            return JSONResponse(
-                try await service.extendPeriod(
-                    context.period(), department: body.department, until: until!, reason: body.reason,
-                    as: context.actor))
+            return try await service.extendPeriod(
+                context.period(), department: body.department, until: until!, reason: body.reason,
+                as: context.actor)
         }
 
         // Audit trail
@@ -156,7 +154,7 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
                 }
                 filter.limit = n
             }
-            return JSONResponse(try await service.auditLog(filter: filter, as: context.actor))
+            return try await service.auditLog(filter: filter, as: context.actor)
         }
     }
 }

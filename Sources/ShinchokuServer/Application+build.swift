@@ -7,11 +7,12 @@ import Shinchoku
 
 /// Builds the HTTP application over a service: the router, the server address and the logger.
 ///
-/// The caller owns the service's connection pool (and closes it after the application has stopped).
+/// The caller owns the service's connection pool: `shinchoku-server` adds it to the application's services
+/// (`app.addServices(pool)`), so that it closes after the server has stopped at graceful shutdown.
 public func buildApplication(
     configuration: ServerConfiguration, service: ShinchokuService, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) throws -> Application<RouterResponder<ShinchokuRequestContext>> {
     let router = try buildRouter(
         service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies,
         behindTLS: configuration.behindTLS)

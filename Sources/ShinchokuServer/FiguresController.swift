@@ -21,39 +21,16 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
         }
     }
 
-    struct SubmitBody: Decodable {
-        var version: Int
-    }
-
-    struct ApproveBody: Decodable {
-        var version: Int
-        var comment: String?
-    }
-
-    struct ReasonBody: Decodable {
-        var version: Int
-        var reason: String
-    }
-
-    struct BulkApproveBody: Decodable {
-        struct Item: Decodable {
-            var indicator: String
-            var version: Int
-        }
-        var items: [Item]
-        var comment: String?
-    }
-
     func register(on api: some RouterMethods<Context>) {
         api.get("periods/{period}/figures") { request, context in
             let state = try request.query("state", as: WorkflowState.self)
-            return JSONResponse(
-                figures: try await service.figures(
+            return FigureBody.list(
+                try await service.figures(
                     period: context.period(), project: request.query("project"),
                     department: request.query("department"), state: state, as: context.actor))
         }
         api.get("periods/{period}/figures/{indicator}") { _, context in
-            JSONResponse(
+            FigureBody(
                 figure: try await service.figure(
                     period: context.period(), indicator: context.path("indicator"), as: context.actor))
         }
@@ -66,34 +43,34 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
             let asOf = v.date(body.asOf, "as_of")
             try v.check()
             let input = FigureInput(value: value, status: status!, note: body.note, asOf: asOf, version: body.version)
-            return JSONResponse(
+            return FigureBody(
                 figure: try await service.saveFigure(
                     period: context.period(), indicator: context.path("indicator"), input: input, as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/submit") { request, context in
             let body = try await request.decodeJSON(SubmitBody.self)
-            return JSONResponse(
+            return FigureBody(
                 figure: try await service.submitFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/approve") { request, context in
             let body = try await request.decodeJSON(ApproveBody.self)
-            return JSONResponse(
+            return FigureBody(
                 figure: try await service.approveFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     comment: body.comment, as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/return") { request, context in
-            let body = try await request.decodeJSON(ReasonBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
+            return FigureBody(
                 figure: try await service.returnFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
         api.post("periods/{period}/figures/{indicator}/reopen") { request, context in
-            let body = try await request.decodeJSON(ReasonBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
+            return FigureBody(
                 figure: try await service.reopenFigure(
                     period: context.period(), indicator: context.path("indicator"), version: body.version,
                     reason: body.reason, as: context.actor))
@@ -108,8 +85,8 @@ struct FiguresController<Context: SessionRequestContext>: Sendable {
         }
         api.post("periods/{period}/approvals") { request, context in
             let body = try await request.decodeJSON(BulkApproveBody.self)
-            return JSONResponse(
-                figures: try await service.bulkApprove(
+            return FigureBody.list(
+                try await service.bulkApprove(
                     period: context.period(), items: body.items.map { ($0.indicator, $0.version) },
                     comment: body.comment, as: context.actor))
         }
@@ -122,7 +99,7 @@ struct ReviewQueueController<Context: SessionRequestContext>: Sendable {
 
     func register(on api: some RouterMethods<Context>) {
         api.get("review-queue") { _, context in
-            JSONResponse(try await service.reviewQueue(as: context.actor))
+            try await service.reviewQueue(as: context.actor)
         }
     }
 }

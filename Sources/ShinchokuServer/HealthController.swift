@@ -8,11 +8,11 @@ struct HealthController<Context: SessionRequestContext>: Sendable {
     let migrator: Migrator
 
     func register(on router: some RouterMethods<Context>) {
-        router.get("healthz") { _, _ in JSONResponse(StatusBody(status: "ok")) }
+        router.get("healthz") { _, _ in StatusBody(status: "ok") }
         router.get("readyz") { _, _ in try await ready() }
     }
 
-    func ready() async throws -> JSONResponse<StatusBody> {
+    func ready() async throws -> StatusBody {
         let current: Bool
         do {
             current = try await DatabaseDeadline.within(ServerConfiguration.readinessTimeout) {
@@ -27,6 +27,6 @@ struct HealthController<Context: SessionRequestContext>: Sendable {
                 status: .serviceUnavailable, code: "not_ready",
                 detail: "The database schema is not current: apply the pending migrations.")
         }
-        return JSONResponse(StatusBody(status: "ready"))
+        return StatusBody(status: "ready")
     }
 }

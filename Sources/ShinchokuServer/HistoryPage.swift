@@ -27,7 +27,7 @@ struct HistoryPageResponse: ResponseGenerator {
     var page: WorkflowHistoryPage
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONResponse(page.events).response(from: request, context: context)
+        var response = try page.events.response(from: request, context: context)
         if let cursor = page.nextCursor {
             let path = request.uri.path
             response.headers[HTTPField.Name("Link")!] = "<\(path)?limit=\(page.limit)&cursor=\(cursor)>; rel=\"next\""

@@ -28,13 +28,13 @@ struct NarrativesController<Context: SessionRequestContext>: Sendable {
     func register(on api: some RouterMethods<Context>) {
         api.get("periods/{period}/narratives") { request, context in
             let state = try request.query("state", as: WorkflowState.self)
-            return JSONResponse(
-                narratives: try await service.narratives(
+            return NarrativeBody.list(
+                try await service.narratives(
                     period: context.period(), department: request.query("department"), state: state,
                     as: context.actor))
         }
         api.get("periods/{period}/narratives/{project}") { _, context in
-            JSONResponse(
+            NarrativeBody(
                 narrative: try await service.narrative(
                     period: context.period(), project: context.path("project"), as: context.actor))
         }
@@ -44,34 +44,34 @@ struct NarrativesController<Context: SessionRequestContext>: Sendable {
                 progress: body.progress, progressHard: body.progressHard, progressSoft: body.progressSoft,
                 outlook: body.outlook, outlookHard: body.outlookHard, outlookSoft: body.outlookSoft,
                 version: body.version)
-            return JSONResponse(
+            return NarrativeBody(
                 narrative: try await service.saveNarrative(
                     period: context.period(), project: context.path("project"), input: input, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/submit") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.SubmitBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(SubmitBody.self)
+            return NarrativeBody(
                 narrative: try await service.submitNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/approve") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ApproveBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(ApproveBody.self)
+            return NarrativeBody(
                 narrative: try await service.approveNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     comment: body.comment, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/return") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ReasonBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
+            return NarrativeBody(
                 narrative: try await service.returnNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     reason: body.reason, as: context.actor))
         }
         api.post("periods/{period}/narratives/{project}/reopen") { request, context in
-            let body = try await request.decodeJSON(FiguresController<Context>.ReasonBody.self)
-            return JSONResponse(
+            let body = try await request.decodeJSON(ReviewReasonBody.self)
+            return NarrativeBody(
                 narrative: try await service.reopenNarrative(
                     period: context.period(), project: context.path("project"), version: body.version,
                     reason: body.reason, as: context.actor))

@@ -8,10 +8,10 @@ struct PeriodsController<Context: SessionRequestContext>: Sendable {
 
     func register(on api: some RouterMethods<Context>) {
         api.get("periods") { _, context in
-            JSONResponse(try await service.periods(as: context.actor))
+            try await service.periods(as: context.actor)
         }
         api.get("periods/{period}") { _, context in
-            JSONResponse(try await service.period(context.period(), as: context.actor))
+            try await service.period(context.period(), as: context.actor)
         }
     }
 }

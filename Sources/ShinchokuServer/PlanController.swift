@@ -8,16 +8,16 @@ struct PlanController<Context: SessionRequestContext>: Sendable {
 
     func register(on api: some RouterMethods<Context>) {
         api.get("departments") { _, context in
-            JSONResponse(try await service.departments(as: context.actor))
+            try await service.departments(as: context.actor)
         }
         api.get("projects") { _, context in
-            JSONResponse(try await service.projects(as: context.actor))
+            try await service.projects(as: context.actor)
         }
         api.get("projects/{code}") { _, context in
-            JSONResponse(try await service.project(context.path("code"), as: context.actor))
+            try await service.project(context.path("code"), as: context.actor)
         }
         api.get("indicators/{code}") { _, context in
-            JSONResponse(try await service.indicator(context.path("code"), as: context.actor))
+            try await service.indicator(context.path("code"), as: context.actor)
         }
     }
 }

@@ -21,15 +21,16 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
         try await DemoServer(configuration: configuration, logger: logger).run()
         return
     }
-    try await withConnectionPool(
-        configuration: StartupCheck.databaseConfiguration(configuration.databaseURL),
-        options: configuration.poolOptions, logger: logger
-    ) { pool in
-        let service = ShinchokuService(pool: pool, logger: logger)
-        await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
-        let app = try buildApplication(configuration: configuration, service: service, logger: logger)
-        try await app.runService()
-    }
+    let pool = ConnectionPool(
+        configuration: try StartupCheck.databaseConfiguration(configuration.databaseURL),
+        options: configuration.poolOptions, logger: logger)
+    let service = ShinchokuService(pool: pool, logger: logger)
+    await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
+    var app = try buildApplication(configuration: configuration, service: service, logger: logger)
+    // A service of the application: at graceful shutdown the HTTP server stops first (in-flight requests finish),
+    // then the pool closes its connections.
+    app.addServices(pool)
+    try await app.runService()
 }
 
 /// The server starts even when the database is down or behind, so that `/healthz` answers; `/readyz` tells.
@@ -113,12 +114,7 @@ struct DemoServer {
 
     static func createDatabaseIfMissing(on server: ConnectionConfiguration) async throws {
         try await withConnectionPool(configuration: server, options: .init(maxConnections: 1)) { pool in
-            try await pool.withConnection { c in
-                let exists = try c.query("SELECT 1 FROM pg_database WHERE datname = \(databaseName)").count > 0
-                if !exists {
-                    try c.execute("CREATE DATABASE \(identifier: databaseName) TEMPLATE template0 ENCODING 'UTF8'")
-                }
-            }
+            try await pool.withConnection { c in try c.createDatabaseIfMissing(databaseName) }
         }
     }
 

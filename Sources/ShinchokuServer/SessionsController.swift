@@ -20,7 +20,7 @@ struct SessionsController<Context: SessionRequestContext>: Sendable {
             let client = ClientAddress.of(
                 peer: context.peerAddress, headers: request.headers, trustedProxies: trustedProxies)
             let result = try await service.login(login: body.login, password: body.password, clientAddress: client)
-            return JSONResponse.secret(result, status: .created)
+            return EditedResponse.secret(result, status: .created)
         }
     }
 
@@ -32,7 +32,7 @@ struct SessionsController<Context: SessionRequestContext>: Sendable {
         }
         api.get("me") { _, context in
             guard let token = context.sessionToken else { throw ServiceError.unauthenticated() }
-            return JSONResponse(try await service.me(token: token))
+            return try await service.me(token: token)
         }
     }
 }

@@ -34,6 +34,40 @@ import Testing
             ])
     }
 
+    /// The service names no flags (HTTP clients read its messages); the CLI adds its own, as it always printed them.
+    @Test func remediesGetTheCLIsHints() {
+        let cases: [(ServiceError, String)] = [
+            (
+                .forbidden("Only admin accounts may create periods: say who you are.", remedy: .nameActingUser),
+                "Error: Only admin accounts may create periods: say who you are with --as LOGIN."
+            ),
+            (
+                .forbidden("The database has no admin yet: create one first.", remedy: .createFirstAdmin),
+                "Error: The database has no admin yet: create one first (user create --role admin); only that is"
+                    + " allowed without --as."
+            ),
+            (
+                .forbidden(
+                    "The database has no admin yet: the first account must be an admin.", remedy: .firstAccountIsAdmin),
+                "Error: The database has no admin yet: the first account must be an admin (user create --role admin)."
+            ),
+            (
+                .forbidden("This database has its own admins.", remedy: .actAsExistingAdmin),
+                "Error: This database has its own admins; run demo-data with --as LOGIN (an admin account), or use an"
+                    + " empty database."
+            ),
+            (
+                .notFound("No plan has been imported yet.", remedy: .importPlan),
+                "Error: No plan has been imported yet. Run: shinchoku-admin plan import"
+            ),
+            (.forbidden("Only admin accounts may create periods."), "Error: Only admin accounts may create periods."),
+        ]
+        for (error, line) in cases {
+            #expect(Admin.report(for: error).lines == [line])
+            #expect(!error.message.contains("--"))
+        }
+    }
+
     @Test func connectionFailuresAreUnavailable() {
         var e = PostgresError(kind: .connection, message: "connection to server failed: Connection refused\n")
         #expect(Admin.report(for: e).status == .unavailable)

@@ -211,10 +211,7 @@ actor Server {
     }
 
     private func createDatabase(_ name: String, template: String?) async throws {
-        let sql: SQLQuery =
-            template.map { "CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: $0)" }
-            ?? "CREATE DATABASE \(identifier: name) TEMPLATE template0 ENCODING 'UTF8'"
-        try await adminPool().withConnection { c in try c.execute(sql) }
+        try await adminPool().withConnection { c in try c.createDatabase(name, template: template) }
     }
 
     func dropDatabase(_ name: String) async throws {

@@ -89,7 +89,7 @@ enum AccountStore {
         try tx.require(.admin, to: "create accounts", bootstrapAllowed: true)
         if tx.actor.isBootstrap && role != .admin {
             throw ServiceError.forbidden(
-                "The database has no admin yet: the first account must be an admin (user create --role admin).")
+                "The database has no admin yet: the first account must be an admin.", remedy: .firstAccountIsAdmin)
         }
         var v = Validation()
         for e in inputErrors { v.add(e.field, e.message) }

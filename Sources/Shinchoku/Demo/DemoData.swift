@@ -166,7 +166,7 @@ extension ShinchokuService {
     {
         guard reference == .local else { return reference }
         // A demo database's only admin is the one demo-data made, recognisable by its display name; a real
-        // deployment whose admin happens to be called "admin" must still say --as.
+        // deployment whose admin happens to be called "admin" must still name its acting admin.
         let admins = try await performAnonymous { c in
             try c.query(
                 "SELECT login || CASE WHEN display_name = \(Self.demoAdminName) THEN '' ELSE '*' END FROM users WHERE role = 'admin' ORDER BY login"
@@ -178,8 +178,8 @@ extension ShinchokuService {
             created.append(Self.demoAdmin)
         } else if admins != [Self.demoAdmin] {
             throw ServiceError.forbidden(
-                "This database has its own admins; run demo-data with --as LOGIN (an admin account), or use an empty database."
-            )
+                "This database has its own admins; act as one of them, or use an empty database.",
+                remedy: .actAsExistingAdmin)
         }
         return .login(Self.demoAdmin)
     }

@@ -70,7 +70,7 @@ enum PlanStore {
 
     static func export(_ c: Connection) throws -> PlanFile {
         guard let plan = try c.query("SELECT title, plan_start_fiscal_year FROM plans").first else {
-            throw ServiceError.notFound("No plan has been imported yet. Run: shinchoku-admin plan import")
+            throw ServiceError.notFound("No plan has been imported yet.", remedy: .importPlan)
         }
         let (title, start) = try plan.decode((String, Int).self)
         let programs = try c.query("SELECT code, name FROM programs ORDER BY position").decode((String, String).self)

@@ -28,7 +28,7 @@ enum ReportQueryStore {
         _ c: Connection, period: PeriodCode, project: String?, department: String?, includePending: Bool
     ) throws -> ReportData {
         guard let start = try c.query("SELECT plan_start_fiscal_year FROM plans").first else {
-            throw ServiceError.notFound("No plan has been imported yet. Run: shinchoku-admin plan import")
+            throw ServiceError.notFound("No plan has been imported yet.", remedy: .importPlan)
         }
         let planStartFiscalYear = try start.decode(Int.self)
         _ = try WorkflowGate.period(c, period, department: nil, lock: false)

@@ -40,17 +40,38 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         }
     }
 
+    /// What the caller can do about a refusal, for a shell to phrase in its own terms (the CLI names its flags;
+    /// the message itself names none, since HTTP clients read it too).
+    public enum Remedy: String, Sendable, Equatable {
+        /// Name the acting user (the refusal came to a caller acting as no one).
+        case nameActingUser
+        /// Create the first admin account: nothing else is allowed while the database has none.
+        case createFirstAdmin
+        /// The first account must be an admin.
+        case firstAccountIsAdmin
+        /// Act as one of the database's own admins (loading demo data into a database that has them).
+        case actAsExistingAdmin
+        /// Import the plan: there is none yet.
+        case importPlan
+    }
+
     public var code: Code
     public var message: String
     public var fieldErrors: [FieldError]
     /// Seconds to wait, for `throttled`.
     public var retryAfterSeconds: Int?
+    /// What the caller can do, where the service knows it.
+    public var remedy: Remedy?
 
-    public init(_ code: Code, _ message: String, fieldErrors: [FieldError] = [], retryAfterSeconds: Int? = nil) {
+    public init(
+        _ code: Code, _ message: String, fieldErrors: [FieldError] = [], retryAfterSeconds: Int? = nil,
+        remedy: Remedy? = nil
+    ) {
         self.code = code
         self.message = message
         self.fieldErrors = fieldErrors
         self.retryAfterSeconds = retryAfterSeconds
+        self.remedy = remedy
     }
 
     public var description: String {
@@ -58,8 +79,12 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         return message + " " + fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
     }
 
-    public static func forbidden(_ message: String) -> ServiceError { ServiceError(.forbidden, message) }
-    public static func notFound(_ message: String) -> ServiceError { ServiceError(.notFound, message) }
+    public static func forbidden(_ message: String, remedy: Remedy? = nil) -> ServiceError {
+        ServiceError(.forbidden, message, remedy: remedy)
+    }
+    public static func notFound(_ message: String, remedy: Remedy? = nil) -> ServiceError {
+        ServiceError(.notFound, message, remedy: remedy)
+    }
     public static func conflict(_ message: String) -> ServiceError { ServiceError(.conflict, message) }
     public static func periodNotOpen(_ message: String) -> ServiceError { ServiceError(.periodNotOpen, message) }
     public static func unauthenticated(_ message: String = "Please log in.") -> ServiceError {

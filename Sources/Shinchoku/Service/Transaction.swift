@@ -13,11 +13,12 @@ struct Transaction {
         let allowed = roles.map(\.rawValue).joined(separator: " or ")
         if actor.isBootstrap && !bootstrapAllowed {
             throw ServiceError.forbidden(
-                "The database has no admin yet: create one first (user create --role admin); only that is allowed without --as."
-            )
+                "The database has no admin yet: create one first; only that is allowed without an acting user.",
+                remedy: .createFirstAdmin)
         }
         guard let role = actor.role else {
-            throw ServiceError.forbidden("Only \(allowed) accounts may \(what): say who you are with --as LOGIN.")
+            throw ServiceError.forbidden(
+                "Only \(allowed) accounts may \(what): say who you are.", remedy: .nameActingUser)
         }
         guard roles.contains(role) else {
             throw ServiceError.forbidden("Only \(allowed) accounts may \(what); \(actor.login) is \(role.rawValue).")
