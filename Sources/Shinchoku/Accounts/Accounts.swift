@@ -62,7 +62,8 @@ extension ShinchokuService {
         var v = Validation()
         AccountStore.checkLogin(login, into: &v)
         v.require(
-            !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty")
+            !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty",
+            ja: "氏名を入力してください。")
         let name = v.text(displayName, "display_name") ?? displayName
         if let password { PasswordHasher.check(password, login: login, displayName: name, into: &v) }
         let inputErrors = v.errors

@@ -198,7 +198,10 @@ enum WorkflowGate {
     /// A reason is required to return or reopen, so the clerk knows what to fix.
     static func requireReason(_ reason: String, for action: WorkflowAction) throws -> String {
         guard let reason = EnteredText.nonBlank(reason) else {
-            throw ServiceError.invalid("reason", "a \(action.rawValue) needs a reason the clerk can act on")
+            let what = action == .reopen ? "承認済みの項目を修正のため再開する理由" : "差し戻す理由"
+            throw ServiceError.invalid(
+                "reason", "a \(action.rawValue) needs a reason the clerk can act on",
+                ja: "\(what)を入力してください。入力担当が何を直せばよいか分かるように書いてください。")
         }
         return try TypedText.checked(reason, field: "reason")!
     }
