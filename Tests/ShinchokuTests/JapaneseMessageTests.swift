@@ -163,6 +163,45 @@ import Testing
         }
     }
 
+    @Test("a closed period, an approved figure and a stale version are refused in Japanese as well")
+    func stateRefusalsHaveJapaneseText() async throws {
+        try await TestDatabase.withStandard { db in
+            let clerk = try W.owner(of: "1-1.1")
+            let s = db.service()
+            func refusal(_ call: () async throws -> Void) async -> ServiceError? {
+                do {
+                    try await call()
+                    return nil
+                } catch { return error as? ServiceError }
+            }
+            let closed = await refusal {
+                _ = try await s.saveFigure(
+                    period: W.q4, indicator: "1-1.1", input: FigureInput(value: W.decimal("1")), as: clerk)
+            }
+            #expect(closed?.code == .periodNotOpen)
+            #expect(closed?.message.hasPrefix("Period 2020Q4 is closed") == true, "\(String(describing: closed))")
+            #expect(closed?.ja?.hasPrefix("2020年度第4四半期は締め切られています") == true, "\(String(describing: closed?.ja))")
+            let approved = try await W.approved(db, W.q1, "1-1.1", "3")
+            let again = await refusal {
+                _ = try await s.saveFigure(
+                    period: W.q1, indicator: "1-1.1",
+                    input: FigureInput(value: W.decimal("4"), version: approved.version), as: clerk)
+            }
+            #expect(again?.code == .conflict)
+            #expect(again?.ja == "この実績値は承認済みです。直す必要がある場合は、承認者に修正のための再開を依頼してください。")
+            let stale = await refusal {
+                _ = try await s.saveFigure(
+                    period: W.q1, indicator: "1-3.1", input: FigureInput(value: W.decimal("1")),
+                    as: try W.owner(of: "1-3.1"))
+                _ = try await s.saveFigure(
+                    period: W.q1, indicator: "1-3.1", input: FigureInput(value: W.decimal("2"), version: 99),
+                    as: try W.owner(of: "1-3.1"))
+            }
+            #expect(stale?.code == .conflict)
+            #expect(stale?.ja?.contains("再読み込み") == true, "\(String(describing: stale?.ja))")
+        }
+    }
+
     @Test(
         "every refusal of a typed figure value has Japanese text",
         arguments: ["abc", ".5", "5.", "1,23", "1e3", "1 234", "+-5", "1234567890123456", "0x10"])
