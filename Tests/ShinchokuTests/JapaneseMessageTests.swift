@@ -142,6 +142,19 @@ import Testing
                 }
             }
 
+            await expectJapanese("renaming a department to nothing") {
+                _ = try await s.renameDepartment(code: "ports", name: "　", as: admin)
+            }
+            await expectJapanese("a transfer without a reason") {
+                _ = try await s.assignProject("1-1", to: "water", reason: " ", as: admin)
+            }
+            await expectJapanese("a transfer to the approving division") {
+                _ = try await s.assignProject("1-1", to: "planning", reason: "再編", as: admin)
+            }
+            await expectJapanese("a bulk approval of nothing") {
+                _ = try await s.bulkApprove(period: W.q1, items: [], as: W.approver)
+            }
+
             // Periods.
             await expectJapanese("due before the period ends") {
                 _ = try await s.createPeriod(

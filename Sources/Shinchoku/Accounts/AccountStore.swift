@@ -113,7 +113,9 @@ enum AccountStore {
         try checkPlacement(tx.connection, role: role, department: department, into: &v)
         try v.check()
         if try tx.connection.query("SELECT 1 FROM users WHERE login = \(login)").count > 0 {
-            throw ServiceError.conflict("An account with the login \(login) already exists.")
+            throw ServiceError.conflict(
+                "An account with the login \(login) already exists.",
+                ja: "ログインID「\(login)」のアカウントは既にあります。別のログインIDにしてください。")
         }
     }
 
@@ -128,7 +130,9 @@ enum AccountStore {
             """
         ).decodeColumn(String.self).filter { $0 != login }
         if others.isEmpty {
-            throw ServiceError.conflict("\(login) is the last enabled admin; make another admin first.")
+            throw ServiceError.conflict(
+                "\(login) is the last enabled admin; make another admin first.",
+                ja: "「\(login)」は有効な最後の管理者です。先に別の管理者を用意してください。")
         }
     }
 

@@ -67,7 +67,8 @@ extension ShinchokuService {
             try v.check()
             let c = tx.connection
             if try PeriodStore.periods(c, code: code).first != nil {
-                throw ServiceError.conflict("The period \(code) exists already.")
+                throw ServiceError.conflict(
+                    "The period \(code) exists already.", ja: "\(code.jaName)（\(code)）は既に登録されています。")
             }
             try c.execute(
                 """
