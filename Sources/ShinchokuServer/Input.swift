@@ -136,7 +136,9 @@ extension Validation {
     mutating func date(_ text: String?, _ field: String) -> CalendarDate? {
         guard let text else { return nil }
         guard let value = CalendarDate(text) else {
-            add(field, "must be a date such as 2021-06-30")
+            add(
+                field, "must be a date such as 2021-06-30",
+                ja: "日付は 2021-06-30 のように、年-月-日の形で入力してください。")
             return nil
         }
         return value
@@ -146,7 +148,9 @@ extension Validation {
     mutating func period(_ text: String?, _ field: String) -> PeriodCode? {
         guard let text else { return nil }
         guard let value = PeriodCode(text) else {
-            add(field, "must be a period such as 2021Q1")
+            add(
+                field, "must be a period such as 2021Q1",
+                ja: "期間は 2021Q1（2021年度第1四半期）のように、年度とQと四半期の番号で入力してください。")
             return nil
         }
         return value
@@ -157,7 +161,10 @@ extension Validation {
     where E.RawValue == String {
         guard let text else { return nil }
         guard let value = E(rawValue: text) else {
-            add(field, "must be one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+            add(
+                field, "must be one of \(allowed)",
+                ja: "選択肢（\(allowed)）の中から選んでください。")
             return nil
         }
         return value

@@ -49,12 +49,22 @@ enum AccountStore {
     /// Names that stand for the local operator in the audit trail, so no account may take them.
     static let reservedLogins: Set<String> = ["bootstrap", "local"]
 
+    /// The refusal of a department code that names no department.
+    static func noDepartment(_ code: String) -> RuleText {
+        RuleText(
+            "there is no department \(code)",
+            ja: "担当課「\(code)」は登録されていません。登録されている担当課を選んでください。")
+    }
+
     static func checkLogin(_ login: String, into v: inout Validation) {
         let formatOK = login.range(of: "^[a-z0-9][a-z0-9_.-]{1,63}$", options: .regularExpression) != nil
         v.require(
             formatOK, "login",
-            "must be 2–64 lower-case letters, digits, _, . or -, starting with a letter or digit")
-        v.require(!reservedLogins.contains(login), "login", "\(login) is reserved")
+            "must be 2–64 lower-case letters, digits, _, . or -, starting with a letter or digit",
+            ja: "ログインIDは、半角の英小文字・数字・「_」「.」「-」で2～64文字にし、英小文字か数字で始めてください。")
+        v.require(
+            !reservedLogins.contains(login), "login", "\(login) is reserved",
+            ja: "ログインID「\(login)」はシステムが使うため登録できません。別のログインIDにしてください。")
     }
 
     /// Adds the field errors of a role and department that do not go together.
@@ -66,18 +76,25 @@ enum AccountStore {
         let found = try department.flatMap { try PlanStore.department(c, code: $0) }
         switch role {
         case .clerk:
-            guard let department else { return v.add("department", "a clerk needs a department") }
-            guard let found else { return v.add("department", "there is no department \(department)") }
+            guard let department else {
+                return v.add(
+                    "department", "a clerk needs a department", ja: "入力担当には担当課が必要です。担当課を選んでください。")
+            }
+            guard let found else { return v.add("department", Self.noDepartment(department)) }
             v.require(
-                !found.approving, "department", "\(department) is the approving division: its staff are approvers")
+                !found.approving, "department", "\(department) is the approving division: its staff are approvers",
+                ja: "「\(department)」は承認を行う課です。この課の職員は承認者にしてください。")
         case .approver:
             guard let department else { return }
-            guard let found else { return v.add("department", "there is no department \(department)") }
+            guard let found else { return v.add("department", Self.noDepartment(department)) }
             v.require(
                 found.approving, "department",
-                "\(department) is not the approving division: an approver belongs to it or to no department")
+                "\(department) is not the approving division: an approver belongs to it or to no department",
+                ja: "「\(department)」は承認を行う課ではありません。承認者の担当課は、承認を行う課にするか空欄にしてください。")
         case .admin:
-            v.require(department == nil, "department", "an admin belongs to no department")
+            v.require(
+                department == nil, "department", "an admin belongs to no department",
+                ja: "管理者には担当課を設定できません。担当課を空欄にしてください。")
         }
     }
 
@@ -92,11 +109,13 @@ enum AccountStore {
                 "The database has no admin yet: the first account must be an admin.", remedy: .firstAccountIsAdmin)
         }
         var v = Validation()
-        for e in inputErrors { v.add(e.field, e.message) }
+        for e in inputErrors { v.add(e.field, e.message, ja: e.ja) }
         try checkPlacement(tx.connection, role: role, department: department, into: &v)
         try v.check()
         if try tx.connection.query("SELECT 1 FROM users WHERE login = \(login)").count > 0 {
-            throw ServiceError.conflict("An account with the login \(login) already exists.")
+            throw ServiceError.conflict(
+                "An account with the login \(login) already exists.",
+                ja: "ログインID「\(login)」のアカウントは既にあります。別のログインIDにしてください。")
         }
     }
 
@@ -111,7 +130,9 @@ enum AccountStore {
             """
         ).decodeColumn(String.self).filter { $0 != login }
         if others.isEmpty {
-            throw ServiceError.conflict("\(login) is the last enabled admin; make another admin first.")
+            throw ServiceError.conflict(
+                "\(login) is the last enabled admin; make another admin first.",
+                ja: "「\(login)」は有効な最後の管理者です。先に別の管理者を用意してください。")
         }
     }
 

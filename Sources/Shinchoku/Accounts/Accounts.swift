@@ -62,7 +62,8 @@ extension ShinchokuService {
         var v = Validation()
         AccountStore.checkLogin(login, into: &v)
         v.require(
-            !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty")
+            !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty",
+            ja: "氏名を入力してください。")
         let name = v.text(displayName, "display_name") ?? displayName
         if let password { PasswordHasher.check(password, login: login, displayName: name, into: &v) }
         let inputErrors = v.errors
@@ -100,9 +101,14 @@ extension ShinchokuService {
             let c = tx.connection
             let before = try AccountStore.existing(c, login: login, forUpdate: true)
             if before.info.login == tx.actor.login {
-                throw ServiceError.conflict("You cannot disable your own account; ask another admin.")
+                throw ServiceError.conflict(
+                    "You cannot disable your own account; ask another admin.",
+                    ja: "自分のアカウントは無効にできません。別の管理者に依頼してください。")
             }
-            if before.info.disabled { throw ServiceError.conflict("The account \(login) is already disabled.") }
+            if before.info.disabled {
+                throw ServiceError.conflict(
+                    "The account \(login) is already disabled.", ja: "アカウント「\(login)」は既に無効です。")
+            }
             if before.info.role == .admin { try AccountStore.requireAnotherEnabledAdmin(c, besides: login) }
             try c.execute(
                 """
@@ -124,7 +130,10 @@ extension ShinchokuService {
             try tx.require(.admin, to: "enable accounts")
             let c = tx.connection
             let before = try AccountStore.existing(c, login: login, forUpdate: true)
-            if !before.info.disabled { throw ServiceError.conflict("The account \(login) is not disabled.") }
+            if !before.info.disabled {
+                throw ServiceError.conflict(
+                    "The account \(login) is not disabled.", ja: "アカウント「\(login)」は無効になっていません。")
+            }
             try c.execute(
                 """
                 UPDATE users SET disabled_at = NULL, version = version + 1, updated_at = now()

@@ -25,9 +25,13 @@ extension ShinchokuService {
         }
         var v = Validation()
         PasswordHasher.check(password, login: account.login, displayName: account.displayName, into: &v)
-        if current.isEmpty { v.add("current_password", "enter your current password") }
+        if current.isEmpty {
+            v.add("current_password", "enter your current password", ja: "現在のパスワードを入力してください。")
+        }
         if !current.isEmpty && current == password {
-            v.add("password", "must differ from the current password")
+            v.add(
+                "password", "must differ from the current password",
+                ja: "新しいパスワードは、現在のパスワードと違うものにしてください。")
         }
         try ServiceError.invalidUnlessEmpty(v.errors)
         let stored = account.hash ?? PasswordHasher.dummyHash(cost: bcryptCost)
@@ -36,7 +40,9 @@ extension ShinchokuService {
             try await performAnonymous { c in
                 try LoginThrottle.recordFailure(c, login: account.login, address: address)
             }
-            throw ServiceError.invalid("current_password", "is not your current password")
+            throw ServiceError.invalid(
+                "current_password", "is not your current password",
+                ja: "現在のパスワードが正しくありません。入力し直してください。")
         }
         let newHash = await PasswordHasher.hash(password, cost: bcryptCost)
         return try await perform(as: reference) { tx in
@@ -46,7 +52,9 @@ extension ShinchokuService {
             let now = try c.query("SELECT password_hash FROM users WHERE id = \(before.id)").single().decode(
                 String?.self)
             guard now == account.hash else {
-                throw ServiceError.conflict("The password was changed meanwhile. Log in again and retry.")
+                throw ServiceError.conflict(
+                    "The password was changed meanwhile. Log in again and retry.",
+                    ja: "この間にパスワードが変更されました。ログインし直してから、もう一度操作してください。")
             }
             try c.execute(
                 """

@@ -25,8 +25,8 @@ enum PasswordHasher {
     static func check(
         _ password: String, login: String, displayName: String, into v: inout Validation, field: String = "password"
     ) {
-        for problem in PasswordPolicy.problems(password, login: login, displayName: displayName) {
-            v.add(field, problem)
+        for refusal in PasswordPolicy.refusals(password, login: login, displayName: displayName) {
+            v.add(field, refusal)
         }
     }
 

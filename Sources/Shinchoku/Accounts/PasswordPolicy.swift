@@ -20,25 +20,48 @@ public enum PasswordPolicy {
     /// A sentence for each rule the password breaks; empty when it may be set. `login` and `displayName` are the
     /// account's, for the context-specific check.
     public static func problems(_ password: String, login: String, displayName: String) -> [String] {
-        var problems: [String] = []
+        refusals(password, login: login, displayName: displayName).map(\.message)
+    }
+
+    /// ``problems(_:login:displayName:)`` in English and in Japanese (for the screens).
+    public static func refusals(_ password: String, login: String, displayName: String) -> [RuleText] {
+        var problems: [RuleText] = []
         let characters = password.count
         if characters < minimumLength {
-            problems.append("must be at least \(minimumLength) characters (it has \(characters))")
+            problems.append(
+                RuleText(
+                    "must be at least \(minimumLength) characters (it has \(characters))",
+                    ja: "パスワードは\(minimumLength)文字以上にしてください（いまは\(characters)文字です）。"
+                        + "覚えやすい言葉をいくつか並べると、長くても覚えられます。"))
         }
         let bytes = password.utf8.count
         if bytes > maximumBytes {
             problems.append(
-                "must be at most \(maximumBytes) bytes in UTF-8, which is 72 letters, digits or symbols of ASCII, "
-                    + "or 24 Japanese characters (3 bytes each); this one has \(characters) characters taking "
-                    + "\(bytes) bytes")
+                RuleText(
+                    "must be at most \(maximumBytes) bytes in UTF-8, which is 72 letters, digits or symbols of ASCII, "
+                        + "or 24 Japanese characters (3 bytes each); this one has \(characters) characters taking "
+                        + "\(bytes) bytes",
+                    ja: "パスワードが長すぎます。半角英数字・記号なら72文字まで、日本語なら24文字までにしてください"
+                        + "（いまは\(characters)文字で\(bytes)バイトあり、上限は\(maximumBytes)バイトです）。"))
         }
-        if password.utf8.contains(0) { problems.append("must not contain a NUL character") }
+        if password.utf8.contains(0) {
+            problems.append(
+                RuleText(
+                    "must not contain a NUL character",
+                    ja: "パスワードにNUL文字（U+0000）は使えません。取り除いてから入力し直してください。"))
+        }
         let folded = fold(password)
         if !folded.isEmpty && (folded == fold(login) || folded == fold(displayName)) {
-            problems.append("must not be the account's login or name")
+            problems.append(
+                RuleText(
+                    "must not be the account's login or name",
+                    ja: "ログインIDや氏名と同じパスワードは使えません。別のパスワードにしてください。"))
         }
         if isCommon(password) {
-            problems.append("is one of the 10,000 most common passwords; choose one nobody would guess")
+            problems.append(
+                RuleText(
+                    "is one of the 10,000 most common passwords; choose one nobody would guess",
+                    ja: "このパスワードはよく使われるもの（上位1万件）に含まれています。他の人に推測されないものにしてください。"))
         }
         return problems
     }

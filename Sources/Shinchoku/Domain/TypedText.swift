@@ -17,18 +17,24 @@ import Foundation
 public enum TypedText {
     /// A sentence saying what is wrong with the text, or nil when it may be stored. Give it the text after
     /// ``normalized(_:)``.
-    public static func problem(in text: String) -> String? {
+    public static func problem(in text: String) -> String? { refusal(in: text)?.message }
+
+    /// ``problem(in:)`` in English and in Japanese (for the screens), or nil when the text may be stored.
+    public static func refusal(in text: String) -> RuleText? {
         for (offset, s) in text.unicodeScalars.enumerated() where !isAllowed(s) {
             let code = "U+" + String(s.value, radix: 16, uppercase: true).leftPadded(to: 4)
-            let what =
+            let (what, jaWhat) =
                 switch s.value {
-                case 0: "a NUL character (\(code))"
-                case 0x0D: "a carriage return (U+000D) that does not end a line"
-                case 0x7F: "a DEL character (U+007F)"
-                case 0xFFFE, 0xFFFF: "the noncharacter \(code)"
-                default: "the control character \(code)"
+                case 0: ("a NUL character (\(code))", "NUL文字（\(code)）")
+                case 0x0D: ("a carriage return (U+000D) that does not end a line", "行末にない復帰文字（U+000D）")
+                case 0x7F: ("a DEL character (U+007F)", "DEL文字（U+007F）")
+                case 0xFFFE, 0xFFFF: ("the noncharacter \(code)", "非文字（\(code)）")
+                default: ("the control character \(code)", "制御文字（\(code)）")
                 }
-            return "must not contain \(what) (character \(offset + 1)); remove it and type the text again"
+            return RuleText(
+                "must not contain \(what) (character \(offset + 1)); remove it and type the text again",
+                ja: "\(offset + 1)文字目に、使えない\(jaWhat)が含まれています。"
+                    + "その文字を取り除いてから、入力し直してください（他の文書から貼り付けたときに紛れ込むことがあります）。")
         }
         return nil
     }
@@ -71,7 +77,7 @@ extension Validation {
     public mutating func text(_ text: String?, _ field: String) -> String? {
         guard let text else { return nil }
         let normalized = TypedText.normalized(text)
-        if let problem = TypedText.problem(in: normalized) { add(field, problem) }
+        if let refusal = TypedText.refusal(in: normalized) { add(field, refusal) }
         return normalized
     }
 }

@@ -11,7 +11,10 @@ extension ShinchokuService {
     ) async throws -> [FigureInfo] {
         try await perform(as: reviewer) { tx in
             try tx.require(.approver, to: "approve figures")
-            guard !items.isEmpty else { throw ServiceError.invalid("items", "list at least one figure to approve") }
+            guard !items.isEmpty else {
+                throw ServiceError.invalid(
+                    "items", "list at least one figure to approve", ja: "承認する実績値を一つ以上選んでください。")
+            }
             let comment = try EnteredText.comment(comment)
             let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
             try WorkflowGate.requireReview(window)
@@ -26,7 +29,8 @@ extension ShinchokuService {
                 let item = items[i]
                 do {
                     guard seen.insert(item.indicator).inserted else {
-                        throw ServiceError.invalid(item.indicator, "is listed twice")
+                        throw ServiceError.invalid(
+                            item.indicator, "is listed twice", ja: "指標\(item.indicator)が二度選ばれています。一度だけ選んでください。")
                     }
                     let (ind, current) = try WorkflowGate.forReview(
                         FigureSubject.self, tx, .approve, code: item.indicator, period: period, version: item.version)

@@ -31,10 +31,12 @@ public enum FigureValue {
         /// The field the refusal is about: always `value`.
         public var field: String { "value" }
         public var message: String
+        /// The same sentence in Japanese, for the screens.
+        public var ja: String
         public var description: String { "value: \(message)" }
 
         /// The refusal as the service's validation error, `invalid` with the field `value`.
-        public var serviceError: ServiceError { .invalid(field, message) }
+        public var serviceError: ServiceError { .invalid(field, message, ja: ja) }
     }
 
     /// Reads a figure value typed by a person; nil for an empty or blank text.
@@ -47,6 +49,8 @@ public enum FigureValue {
         let trimmed = text.unicodeScalars.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
         if trimmed.isEmpty { return nil }
         let shown = "\"\(String(String.UnicodeScalarView(trimmed)).prefix(40))\""
+        let jaShown = "「\(String(String.UnicodeScalarView(trimmed)).prefix(40))」"
+        let example = "12、1,234、4.5 のような数値"
 
         var rest = Substring(String(String.UnicodeScalarView(trimmed)))
         var negative = false
@@ -59,12 +63,16 @@ public enum FigureValue {
         let fraction = parts.count == 2 ? parts[1] : nil
 
         guard !rest.isEmpty, rest.unicodeScalars.allSatisfy({ isDigit($0) || $0 == "," || $0 == "." }) else {
-            throw Refusal(message: "\(shown) is not a number such as 12, 1,234 or 4.5" + hint(rest))
+            let (hintText, jaHint) = hint(rest)
+            throw Refusal(
+                message: "\(shown) is not a number such as 12, 1,234 or 4.5" + hintText,
+                ja: "\(jaShown)は数値として読み取れません。\(example)で入力してください\(jaHint)。")
         }
         guard !whole.isEmpty, fraction.map({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(isDigit) }) ?? true else {
             throw Refusal(
                 message: "\(shown) is not a number such as 12, 1,234 or 4.5: write a digit on both sides of the "
-                    + "decimal point (0.5, not .5)")
+                    + "decimal point (0.5, not .5)",
+                ja: "\(jaShown)は数値として読み取れません。小数点の前後には数字を書いてください（.5 ではなく 0.5）。")
         }
         let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
         if groups.count > 1 {
@@ -73,7 +81,9 @@ public enum FigureValue {
                 && groups.allSatisfy { $0.unicodeScalars.allSatisfy(isDigit) }
             guard wellFormed else {
                 throw Refusal(
-                    message: "\(shown) is not a number: commas must separate groups of three digits, as in 1,234,567")
+                    message: "\(shown) is not a number: commas must separate groups of three digits, as in 1,234,567",
+                    ja: "\(jaShown)は数値として読み取れません。カンマは 1,234,567 のように3桁ごとに入れるか、"
+                        + "カンマなしで入力してください。")
             }
         }
         let digits = groups.joined()
@@ -81,11 +91,15 @@ public enum FigureValue {
         guard significant <= maximumDigits else {
             throw Refusal(
                 message: "\(shown) has \(significant) digits; a figure has at most \(maximumDigits) "
-                    + "(what Excel keeps, and what reports compute exactly)")
+                    + "(what Excel keeps, and what reports compute exactly)",
+                ja: "\(jaShown)は\(significant)桁あります。実績値は\(maximumDigits)桁以内で入力してください"
+                    + "（Excelが保持でき、集計を正確に計算できる桁数です）。")
         }
         let canonical = (negative ? "-" : "") + digits + (fraction.map { "." + $0 } ?? "")
         guard let value = ExactDecimal(canonical) else {
-            throw Refusal(message: "\(shown) is not a number such as 12, 1,234 or 4.5")
+            throw Refusal(
+                message: "\(shown) is not a number such as 12, 1,234 or 4.5",
+                ja: "\(jaShown)は数値として読み取れません。\(example)で入力してください。")
         }
         return value
     }
@@ -119,11 +133,18 @@ public enum FigureValue {
         s == " " || s == "\t" || s.properties.isWhitespace && s != "\n" && s != "\r"
     }
 
-    private static func hint(_ rest: Substring) -> String {
-        if rest.unicodeScalars.contains(where: { $0 == "e" || $0 == "E" }) { return " (write it without an exponent)" }
-        if rest.unicodeScalars.contains(where: isBlank) { return " (no spaces inside a number)" }
-        if rest.unicodeScalars.contains(where: { sign($0) != nil }) { return " (at most one sign, before the digits)" }
-        return ""
+    /// A hint in English and in Japanese, or empty texts.
+    private static func hint(_ rest: Substring) -> (String, String) {
+        if rest.unicodeScalars.contains(where: { $0 == "e" || $0 == "E" }) {
+            return (" (write it without an exponent)", "（1e3 のような指数表記は使えません）")
+        }
+        if rest.unicodeScalars.contains(where: isBlank) {
+            return (" (no spaces inside a number)", "（数値の途中に空白を入れないでください）")
+        }
+        if rest.unicodeScalars.contains(where: { sign($0) != nil }) {
+            return (" (at most one sign, before the digits)", "（符号は数字の前に一つだけ書けます）")
+        }
+        return ("", "")
     }
 }
 
@@ -135,7 +156,7 @@ extension Validation {
         do throws(FigureValue.Refusal) {
             return try FigureValue.parse(text)
         } catch {
-            add(error.field, error.message)
+            add(error.field, error.message, ja: error.ja)
             return nil
         }
     }

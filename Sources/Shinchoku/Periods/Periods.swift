@@ -60,12 +60,15 @@ extension ShinchokuService {
             if let due {
                 v.require(
                     due > code.endDate, "due",
-                    "must fall after the period's last day, \(code.endDate): figures are due once \(code) has ended")
+                    "must fall after the period's last day, \(code.endDate): figures are due once \(code) has ended",
+                    ja: "提出期限は、期間の最終日（\(code.endDate.jaText)）より後の日付にしてください。"
+                        + "実績値は\(code.jaName)が終わってから提出されます。")
             }
             try v.check()
             let c = tx.connection
             if try PeriodStore.periods(c, code: code).first != nil {
-                throw ServiceError.conflict("The period \(code) exists already.")
+                throw ServiceError.conflict(
+                    "The period \(code) exists already.", ja: "\(code.jaName)（\(code)）は既に登録されています。")
             }
             try c.execute(
                 """
@@ -120,7 +123,9 @@ extension ShinchokuService {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "reopen periods")
             var v = Validation()
-            v.require(PeriodStore.isPresent(reason), "reason", "reopening a period needs a reason")
+            v.require(
+                PeriodStore.isPresent(reason), "reason", "reopening a period needs a reason",
+                ja: "期間を再び開く理由を入力してください。")
             let reason = v.text(reason, "reason") ?? reason
             try v.check()
             return try PeriodStore.move(
@@ -141,12 +146,18 @@ extension ShinchokuService {
             var v = Validation()
             let found = try PlanStore.department(c, code: department)
             if let found {
-                v.require(!found.approving, "department", "\(department) is the approving division and submits nothing")
+                v.require(
+                    !found.approving, "department", "\(department) is the approving division and submits nothing",
+                    ja: "「\(department)」は承認を行う課で、提出をしないため延長できません。提出する課を選んでください。")
             } else {
-                v.add("department", "there is no department \(department)")
+                v.add("department", AccountStore.noDepartment(department))
             }
-            v.require(until >= today, "until", "must be today (\(today)) or later")
-            v.require(PeriodStore.isPresent(reason), "reason", "an extension needs a reason")
+            v.require(
+                until >= today, "until", "must be today (\(today)) or later",
+                ja: "延長期限は今日（\(today.jaText)）以降の日付にしてください。")
+            v.require(
+                PeriodStore.isPresent(reason), "reason", "an extension needs a reason",
+                ja: "延長する理由を入力してください。")
             let reason = v.text(reason, "reason") ?? reason
             try v.check()
             let period = try PeriodStore.existing(c, code, forUpdate: true)

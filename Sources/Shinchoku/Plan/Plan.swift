@@ -130,7 +130,9 @@ extension ShinchokuService {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "rename departments")
             var v = Validation()
-            v.require(!name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "name", "must not be empty")
+            v.require(
+                !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "name", "must not be empty",
+                ja: "担当課の名称を入力してください。")
             let name = v.text(name, "name") ?? name
             try v.check()
             guard let before = try PlanStore.department(tx.connection, code: code, forUpdate: true) else {
@@ -154,7 +156,8 @@ extension ShinchokuService {
             try tx.require(.admin, to: "transfer project ownership")
             var v = Validation()
             v.require(
-                !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason")
+                !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "reason", "a transfer needs a reason",
+                ja: "担当課を移す理由を入力してください。")
             let reason = v.text(reason, "reason") ?? reason
             try v.check()
             let c = tx.connection
@@ -168,14 +171,18 @@ extension ShinchokuService {
             else { throw ServiceError.notFound("There is no project \(projectCode) in the plan.") }
             let (projectID, fromCode) = try row.decode((Int, String).self)
             guard let to = try PlanStore.department(c, code: departmentCode) else {
-                throw ServiceError.invalid("department", "there is no department \(departmentCode)")
+                let refusal = AccountStore.noDepartment(departmentCode)
+                throw ServiceError.invalid("department", refusal.message, ja: refusal.ja)
             }
             if to.approving {
                 throw ServiceError.invalid(
-                    "department", "\(departmentCode) is the approving division and cannot own projects")
+                    "department", "\(departmentCode) is the approving division and cannot own projects",
+                    ja: "「\(departmentCode)」は承認を行う課のため、事業を担当できません。別の担当課を選んでください。")
             }
             guard fromCode != departmentCode else {
-                throw ServiceError.conflict("Project \(projectCode) already belongs to \(departmentCode).")
+                throw ServiceError.conflict(
+                    "Project \(projectCode) already belongs to \(departmentCode).",
+                    ja: "事業\(projectCode)は既に「\(departmentCode)」の担当です。")
             }
             try c.execute(
                 """

@@ -30,14 +30,24 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         public static let outcomeUnknown = Code(rawValue: "outcome_unknown")
     }
 
-    /// One broken rule: the field at fault and a sentence a clerk understands.
+    /// One broken rule: the field at fault and a sentence a clerk understands, in English (`message`, what the API
+    /// and the CLI print) and in Japanese (`ja`, what the web screens show), both built where the rule lives.
+    /// The JSON shape is `{field, message}`: `ja` is never encoded, and equality is by that shape.
     public struct FieldError: Equatable, Sendable, Codable {
         public var field: String
         public var message: String
-        public init(field: String, message: String) {
+        /// The same sentence in Japanese, for the screens (です・ます調, saying how to fix it); nil where none was
+        /// written yet.
+        public var ja: String? = nil
+        public init(field: String, message: String, ja: String? = nil) {
             self.field = field
             self.message = message
+            self.ja = ja
         }
+
+        private enum CodingKeys: String, CodingKey { case field, message }
+
+        public static func == (a: FieldError, b: FieldError) -> Bool { a.field == b.field && a.message == b.message }
     }
 
     /// What the caller can do about a refusal, for a shell to phrase in its own terms (the CLI names its flags;
@@ -57,6 +67,8 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
 
     public var code: Code
     public var message: String
+    /// `message` in Japanese, for the screens; nil where none was written. Not part of equality or of the API.
+    public var ja: String?
     public var fieldErrors: [FieldError]
     /// Seconds to wait, for `throttled`.
     public var retryAfterSeconds: Int?
@@ -64,14 +76,20 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
     public var remedy: Remedy?
 
     public init(
-        _ code: Code, _ message: String, fieldErrors: [FieldError] = [], retryAfterSeconds: Int? = nil,
-        remedy: Remedy? = nil
+        _ code: Code, _ message: String, ja: String? = nil, fieldErrors: [FieldError] = [],
+        retryAfterSeconds: Int? = nil, remedy: Remedy? = nil
     ) {
         self.code = code
         self.message = message
+        self.ja = ja
         self.fieldErrors = fieldErrors
         self.retryAfterSeconds = retryAfterSeconds
         self.remedy = remedy
+    }
+
+    public static func == (a: ServiceError, b: ServiceError) -> Bool {
+        a.code == b.code && a.message == b.message && a.fieldErrors == b.fieldErrors
+            && a.retryAfterSeconds == b.retryAfterSeconds && a.remedy == b.remedy
     }
 
     public var description: String {
@@ -79,26 +97,41 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         return message + " " + fieldErrors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
     }
 
-    public static func forbidden(_ message: String, remedy: Remedy? = nil) -> ServiceError {
-        ServiceError(.forbidden, message, remedy: remedy)
+    public static func forbidden(_ message: String, ja: String? = nil, remedy: Remedy? = nil) -> ServiceError {
+        ServiceError(.forbidden, message, ja: ja, remedy: remedy)
     }
-    public static func notFound(_ message: String, remedy: Remedy? = nil) -> ServiceError {
-        ServiceError(.notFound, message, remedy: remedy)
+    public static func notFound(_ message: String, ja: String? = nil, remedy: Remedy? = nil) -> ServiceError {
+        ServiceError(.notFound, message, ja: ja, remedy: remedy)
     }
-    public static func conflict(_ message: String) -> ServiceError { ServiceError(.conflict, message) }
-    public static func periodNotOpen(_ message: String) -> ServiceError { ServiceError(.periodNotOpen, message) }
+    public static func conflict(_ message: String, ja: String? = nil) -> ServiceError {
+        ServiceError(.conflict, message, ja: ja)
+    }
+    public static func periodNotOpen(_ message: String, ja: String? = nil) -> ServiceError {
+        ServiceError(.periodNotOpen, message, ja: ja)
+    }
     public static func unauthenticated(_ message: String = "Please log in.") -> ServiceError {
         ServiceError(.unauthenticated, message)
     }
 
-    /// A single-field validation error.
-    public static func invalid(_ field: String, _ message: String) -> ServiceError {
-        ServiceError(.invalid, "The input is invalid.", fieldErrors: [FieldError(field: field, message: message)])
+    /// A single-field validation error, with its Japanese text for the screens.
+    public static func invalid(_ field: String, _ message: String, ja: String? = nil) -> ServiceError {
+        invalid([FieldError(field: field, message: message, ja: ja)])
     }
 
     /// Several validation errors at once.
     public static func invalid(_ errors: [FieldError]) -> ServiceError {
-        ServiceError(.invalid, "The input is invalid.", fieldErrors: errors)
+        ServiceError(.invalid, "The input is invalid.", ja: "入力内容に誤りがあります。", fieldErrors: errors)
+    }
+}
+
+/// A broken rule's sentence, in English (the API's and the CLI's) and in Japanese (the screens'), for rules whose
+/// sentence is built apart from the field it is about (typed text, passwords).
+public struct RuleText: Equatable, Sendable {
+    public var message: String
+    public var ja: String
+    public init(_ message: String, ja: String) {
+        self.message = message
+        self.ja = ja
     }
 }
 
@@ -107,13 +140,22 @@ public struct Validation {
     public private(set) var errors: [ServiceError.FieldError] = []
     public init() {}
 
-    public mutating func add(_ field: String, _ message: String) {
-        errors.append(.init(field: field, message: message))
+    /// Adds an error: `message` in English (the API's, the CLI's), `ja` in Japanese (the screens').
+    public mutating func add(_ field: String, _ message: String, ja: String? = nil) {
+        errors.append(.init(field: field, message: message, ja: ja))
+    }
+
+    /// Adds an error whose sentence was built elsewhere.
+    public mutating func add(_ field: String, _ text: RuleText) {
+        add(field, text.message, ja: text.ja)
     }
 
     /// Adds an error unless `condition` holds.
-    public mutating func require(_ condition: Bool, _ field: String, _ message: @autoclosure () -> String) {
-        if !condition { add(field, message()) }
+    public mutating func require(
+        _ condition: Bool, _ field: String, _ message: @autoclosure () -> String,
+        ja: @autoclosure () -> String? = nil
+    ) {
+        if !condition { add(field, message(), ja: ja()) }
     }
 
     /// Throws `invalid` with every error collected, if any.
@@ -132,25 +174,36 @@ extension ServiceError {
             return ServiceError(
                 .outcomeUnknown,
                 "The connection to the database broke while the change was being saved, and whether it was saved "
-                    + "cannot be told. Reload and check before trying again.")
+                    + "cannot be told. Reload and check before trying again.",
+                ja: "保存の途中でデータベースとの接続が切れたため、保存されたかどうか分かりません。"
+                    + "画面を再読み込みして保存されたか確かめてから、もう一度操作してください。")
         }
         if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed || pg.kind == .deadlineExceeded {
-            return ServiceError(.unavailable, "The database is unavailable. Try again shortly.")
+            return ServiceError(
+                .unavailable, "The database is unavailable. Try again shortly.",
+                ja: "データベースに接続できません。しばらくしてから、もう一度操作してください。")
         }
         // The one client-side refusal of a bound value: text with a NUL character, which PostgreSQL cannot hold.
         if pg.kind == .client {
-            return ServiceError.invalid("input", "must not contain a NUL character")
+            return ServiceError.invalid(
+                "input", "must not contain a NUL character", ja: "NUL文字（U+0000）は使えません。取り除いてから入力し直してください。")
         }
         switch pg.sqlState {
         case .uniqueViolation?:
-            return ServiceError(.conflict, "That already exists\(pg.constraint.map { " (\($0))" } ?? "").")
+            return ServiceError(
+                .conflict, "That already exists\(pg.constraint.map { " (\($0))" } ?? "").",
+                ja: "既に登録されています\(pg.constraint.map { "（\($0)）" } ?? "")。内容を確かめてください。")
         case .serializationFailure?, .deadlockDetected?, .lockNotAvailable?:
-            return ServiceError(.conflict, "Someone else changed this at the same time. Reload and try again.")
+            return ServiceError(
+                .conflict, "Someone else changed this at the same time. Reload and try again.",
+                ja: "同時に他の人が変更しました。画面を再読み込みして、もう一度操作してください。")
         case .checkViolation?, .notNullViolation?, .foreignKeyViolation?, .invalidTextRepresentation?,
             .numericValueOutOfRange?:
             let field = pg.column ?? pg.constraint ?? "input"
+            let rule = pg.constraint ?? pg.sqlState?.rawValue
             return ServiceError.invalid(
-                field, "breaks the rule \(pg.constraint ?? pg.sqlState?.rawValue ?? "of the schema")")
+                field, "breaks the rule \(rule ?? "of the schema")",
+                ja: "データベースの規則\(rule.map { "（\($0)）" } ?? "")に合いません。入力内容を確かめてください。")
         default:
             return error
         }

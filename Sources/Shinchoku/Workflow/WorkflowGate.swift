@@ -116,26 +116,44 @@ enum WorkflowGate {
         }
         guard period.isOpenForEntry else {
             let why: String
+            let ja: String
+            let name = period.code.jaName
             switch period.state {
-            case .planned: why = "is planned: nothing can be entered until it opens"
-            case .locked: why = "is locked: nothing in it changes any more"
+            case .planned:
+                why = "is planned: nothing can be entered until it opens"
+                ja = "\(name)はまだ始まっていません。期間が始まってから入力してください。"
+            case .locked:
+                why = "is locked: nothing in it changes any more"
+                ja = "\(name)は確定済みのため、変更できません。"
             case .closed:
                 why =
                     period.extendedUntil.map { "is closed, and \(owner.departmentCode)'s extension ended on \($0)" }
                     ?? "is closed, and \(owner.departmentCode) has no extension"
-            case .open: why = "is open"  // unreachable: an open period is open for entry
+                ja =
+                    period.extendedUntil.map {
+                        "\(name)は締め切られ、\(owner.departmentCode)の延長期限（\($0.jaText)）も過ぎています。"
+                            + "入力が必要な場合は、管理者に延長を依頼してください。"
+                    } ?? "\(name)は締め切られています（\(owner.departmentCode)に延長はありません）。"
+                    + "入力が必要な場合は、管理者に延長を依頼してください。"
+            case .open:  // unreachable: an open period is open for entry
+                why = "is open"
+                ja = "\(name)は受付中です。"
             }
-            throw ServiceError.periodNotOpen("Period \(period.code) \(why).")
+            throw ServiceError.periodNotOpen("Period \(period.code) \(why).", ja: ja)
         }
     }
 
     /// Checks that reviews are possible in the period. The caller has checked the role.
     static func requireReview(_ period: PeriodWindow) throws {
         guard period.isOpenForReview else {
+            let planned = period.state == .planned
             let why =
-                period.state == .planned
-                ? "is planned: there is nothing to review yet" : "is locked: nothing in it changes any more"
-            throw ServiceError.periodNotOpen("Period \(period.code) \(why).")
+                planned ? "is planned: there is nothing to review yet" : "is locked: nothing in it changes any more"
+            let ja =
+                planned
+                ? "\(period.code.jaName)はまだ始まっていないため、審査する項目はありません。"
+                : "\(period.code.jaName)は確定済みのため、変更できません。"
+            throw ServiceError.periodNotOpen("Period \(period.code) \(why).", ja: ja)
         }
     }
 
@@ -161,44 +179,77 @@ enum WorkflowGate {
     /// Throws `conflict` unless the step may start from `state`.
     static func checkState(_ action: WorkflowAction, from state: WorkflowState, noun: String) throws {
         let message: String
+        let ja: String
+        let this = "この" + jaNoun(noun)
         switch (action, state) {
         case (.save, .draft), (.save, .returned), (.submit, .draft), (.submit, .returned), (.approve, .submitted),
             (.return, .submitted), (.reopen, .approved):
             return
         case (.save, .submitted):
             message = "This \(noun) is submitted: submitted \(noun)s are locked until reviewed."
+            ja = "\(this)は提出済みです。審査が終わるまで変更できません。"
         case (.save, .approved), (.submit, .approved):
             message = "This \(noun) is approved: approved \(noun)s change only through reopen."
+            ja = "\(this)は承認済みです。直す必要がある場合は、承認者に修正のための再開を依頼してください。"
         case (.submit, .submitted):
             message = "This \(noun) is already submitted and awaits review."
+            ja = "\(this)は既に提出され、審査を待っています。"
         case (.approve, .approved), (.return, .approved):
             message = "This \(noun) is already approved."
+            ja = "\(this)は既に承認されています。"
         case (.approve, _), (.return, _):
             let verb = action == .approve ? "approved" : "returned"
             message = "Only submitted \(noun)s can be \(verb); this one is \(state.rawValue)."
+            ja = "\(action == .approve ? "承認" : "差戻し")できるのは提出済みのものだけです。\(this)は\(jaState(state))です。"
         case (.reopen, _):
             message = "Only approved \(noun)s can be reopened; this one is \(state.rawValue)."
+            ja = "修正のため再開できるのは承認済みのものだけです。\(this)は\(jaState(state))です。"
         }
-        throw ServiceError.conflict(message)
+        throw ServiceError.conflict(message, ja: ja)
     }
 
     /// Throws `conflict` when the caller's version is not the current one: someone changed the item since.
     static func checkVersion(_ given: Int?, current: Int, noun: String) throws {
         guard let given else {
             throw ServiceError.conflict(
-                "This \(noun) exists already (version \(current)); load it and send its version to change it.")
+                "This \(noun) exists already (version \(current)); load it and send its version to change it.",
+                ja: "この\(jaNoun(noun))は既に入力されています。画面を再読み込みして最新の内容を確かめてから、変更してください。")
         }
         guard given == current else {
             throw ServiceError.conflict(
                 "The \(noun) has changed since you loaded it (version \(current) now, you had \(given)). "
-                    + "Reload and try again.")
+                    + "Reload and try again.",
+                ja: "画面を開いた後に、この\(jaNoun(noun))が変更されました。"
+                    + "画面を再読み込みして最新の内容を確かめてから、もう一度操作してください。")
+        }
+    }
+
+    /// What the Japanese texts call a figure and a narrative.
+    static func jaNoun(_ noun: String) -> String {
+        switch noun {
+        case "figure": "実績値"
+        case "narrative": "進捗状況・今後の動向等"
+        default: noun
+        }
+    }
+
+    /// A workflow state as the screens name it.
+    static func jaState(_ state: WorkflowState) -> String {
+        switch state {
+        case .draft: "下書き"
+        case .submitted: "提出済み"
+        case .returned: "差戻し中"
+        case .approved: "承認済み"
         }
     }
 
     /// A reason is required to return or reopen, so the clerk knows what to fix.
     static func requireReason(_ reason: String, for action: WorkflowAction) throws -> String {
         guard let reason = EnteredText.nonBlank(reason) else {
-            throw ServiceError.invalid("reason", "a \(action.rawValue) needs a reason the clerk can act on")
+            let what = action == .reopen ? "承認済みの項目を修正のため再開する理由" : "差し戻す理由"
+            throw ServiceError.invalid(
+                "reason", "a \(action.rawValue) needs a reason the clerk can act on",
+                ja: "\(what)を入力してください。入力担当が何を直せばよいか分かるように書いてください。")
         }
         return try TypedText.checked(reason, field: "reason")!
     }

@@ -109,9 +109,9 @@ struct AdminScreens: Sendable {
             let viewer = try await screens.viewer(context)
             var v = Validation()
             let role = v.choice(form["role"], "role", as: Role.self)
-            v.require(form["login"] != nil, "login", "enter a login")
-            v.require(form["display_name"] != nil, "display_name", "enter a name")
-            v.require(role != nil, "role", "choose a role")
+            v.require(form["login"] != nil, "login", "enter a login", ja: "ログインIDを入力してください。")
+            v.require(form["display_name"] != nil, "display_name", "enter a name", ja: "氏名を入力してください。")
+            v.require(role != nil, "role", "choose a role", ja: "役割を選んでください。")
             do {
                 try v.check()
                 let created = try await screens.service.createUser(
@@ -122,7 +122,7 @@ struct AdminScreens: Sendable {
             } catch let e as ServiceError where e.code == .invalid || e.code == .conflict {
                 let errors =
                     e.fieldErrors.isEmpty
-                    ? [FieldMessage(field: "login", label: "ログインID", message: e.message)] : e.fieldMessages
+                    ? [FieldMessage(field: "login", label: "ログインID", message: e.pageMessage)] : e.fieldMessages
                 return try await usersPage(
                     viewer, notice: nil, errors: errors,
                     typed: [
@@ -162,7 +162,9 @@ struct AdminScreens: Sendable {
             var v = Validation()
             let period = v.period(form["period"], "period")
             let due = v.date(form["due_on"], "due")
-            v.require(form["period"] != nil, "period", "enter a period such as 2021Q3")
+            v.require(
+                form["period"] != nil, "period", "enter a period such as 2021Q3",
+                ja: "期間を 2021Q3 のように入力してください。")
             do {
                 try v.check()
                 _ = try await screens.service.createPeriod(period!, due: due, as: viewer.actor)
@@ -189,7 +191,9 @@ struct AdminScreens: Sendable {
                     default:
                         var v = Validation()
                         let until = v.date(form["until"], "until")
-                        v.require(form["until"] != nil, "until", "enter the last day of the extension")
+                        v.require(
+                            form["until"] != nil, "until", "enter the last day of the extension",
+                            ja: "延長期限（延長する最終日）を入力してください。")
                         try v.check()
                         _ = try await screens.service.extendPeriod(
                             period, department: form["department"] ?? "", until: until!,
@@ -238,7 +242,7 @@ struct AdminScreens: Sendable {
     }
 
     static func messages(_ e: ServiceError) -> [FieldMessage] {
-        e.fieldErrors.isEmpty ? [FieldMessage(field: "input", label: "操作", message: e.message)] : e.fieldMessages
+        e.fieldErrors.isEmpty ? [FieldMessage(field: "input", label: "操作", message: e.pageMessage)] : e.fieldMessages
     }
 
     private func departmentOptions(_ viewer: Viewer, selected: String? = nil, approving: Bool = false) async throws

@@ -103,11 +103,14 @@ struct FieldMessage: Sendable {
 }
 
 extension ServiceError {
-    /// The field errors for a form, labelled in Japanese; errors on fields the form does not show are kept, under
-    /// their own names, so that nothing is swallowed.
+    /// The field errors for a form, labelled and worded in Japanese (the English text where a rule has none yet);
+    /// errors on fields the form does not show are kept, under their own names, so that nothing is swallowed.
     var fieldMessages: [FieldMessage] {
-        fieldErrors.map { FieldMessage(field: $0.field, label: Labels.field($0.field), message: $0.message) }
+        fieldErrors.map { FieldMessage(field: $0.field, label: Labels.field($0.field), message: $0.ja ?? $0.message) }
     }
+
+    /// The error's own sentence for a page: Japanese where the rule has it, else English.
+    var pageMessage: String { ja ?? message }
 }
 
 /// Fixed notices shown after a redirect (`?notice=saved`). Only these words ever reach the page from the URL.
@@ -191,13 +194,13 @@ struct PageErrorMiddleware<Context: SessionRequestContext>: RouterMiddleware {
         case let e as ServiceError:
             switch e.code {
             case .forbidden:
-                return page(.forbidden, "この画面は表示できません", "あなたのアカウントでは、この画面の操作は認められていません。", e.message)
+                return page(.forbidden, "この画面は表示できません", "あなたのアカウントでは、この画面の操作は認められていません。", e.pageMessage)
             case .notFound:
-                return page(.notFound, "見つかりません", "指定された期間・指標・事業などは存在しません。", e.message)
+                return page(.notFound, "見つかりません", "指定された期間・指標・事業などは存在しません。", e.pageMessage)
             case .conflict, .periodNotOpen:
-                return page(.conflict, "操作できませんでした", "この項目の状態では、この操作はできません。最新の状態を確認してください。", e.message)
+                return page(.conflict, "操作できませんでした", "この項目の状態では、この操作はできません。最新の状態を確認してください。", e.pageMessage)
             case .throttled:
-                return page(.tooManyRequests, "しばらくお待ちください", "ログインの失敗が続いたため、一時的に受け付けていません。", e.message)
+                return page(.tooManyRequests, "しばらくお待ちください", "ログインの失敗が続いたため、一時的に受け付けていません。", e.pageMessage)
             case .unavailable:
                 return page(.serviceUnavailable, "ただいま利用できません", "データベースに接続できません。しばらくしてから再度お試しください。", nil)
             default:
