@@ -127,12 +127,12 @@ public actor ConnectionPool: Service {
         let call = PendingCall<T>()
         do {
             let value = try await slot.thread.run(
-                call, until: deadline, lateFinish: { Task { await self.release(slot) } }
-            ) { () throws -> T in
-                let connection = try Self.ready(slot, configuration, options)
-                defer { Self.afterUse(slot) }
-                return try work(connection, call)
-            }
+                call, until: deadline, lateFinish: { Task { await self.release(slot) } },
+                { () throws -> T in
+                    let connection = try Self.ready(slot, configuration, options)
+                    defer { Self.afterUse(slot) }
+                    return try work(connection, call)
+                })
             release(slot)
             return value
         } catch {
