@@ -92,40 +92,58 @@ final class FaultProxy: @unchecked Sendable {
                 open.insert(client)
                 open.insert(server)
             }
-            Thread { [self] in pump(from: client, to: server, clientSide: true) }.start()
-            Thread { [self] in pump(from: server, to: client, clientSide: false) }.start()
+            let link = Link()
+            Thread { [self] in pump(from: client, to: server, clientSide: true, link: link) }.start()
+            Thread { [self] in pump(from: server, to: client, clientSide: false, link: link) }.start()
         }
     }
 
-    private func pump(from source: Int32, to target: Int32, clientSide: Bool) {
+    /// What one client connection's answers are doing: set before its COMMIT is forwarded, so that the server's
+    /// answer (which can only follow the COMMIT) never slips through ahead of the decision.
+    private final class Link: @unchecked Sendable {
+        var held = false  // guarded by the proxy's `condition`
+        var cut = false  // guarded by the proxy's `condition`
+    }
+
+    private func pump(from source: Int32, to target: Int32, clientSide: Bool, link: Link) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = read(source, &buffer, buffer.count)
             guard n > 0 else { break }
             let chunk = Array(buffer[0..<n])
             if !clientSide {
-                // The server's answer waits while a COMMIT's answer is held.
-                condition.withLock { while holding && !closed { condition.wait() } }
+                // The server's answer waits while this connection's COMMIT answer is held, and is dropped once the
+                // connection is cut.
+                let drop = condition.withLock {
+                    while link.held && holding && !closed { condition.wait() }
+                    return link.cut
+                }
+                if drop { break }
             }
-            // send with MSG_NOSIGNAL: a peer that went away must not end the test process with SIGPIPE.
-            guard send(target, chunk, n, Int32(MSG_NOSIGNAL)) == n else { break }
             // The statement COMMIT itself (a Parse message's query text), not READ COMMITTED in a BEGIN.
+            var action = Mode.pass
             if clientSide, Self.contains(chunk, "\0COMMIT\0") {
-                let action: Mode = condition.withLock {
+                action = condition.withLock {
                     let m = mode
                     switch m {
                     case .cutAfterCommit, .holdAfterCommit: mode = .pass
                     case .cutAfterCommitThenRefuse: mode = .refuse
                     default: break
                     }
-                    if m == .holdAfterCommit { holding = true }
+                    if m == .holdAfterCommit {
+                        holding = true
+                        link.held = true
+                    }
+                    if m == .cutAfterCommit || m == .cutAfterCommitThenRefuse { link.cut = true }
                     return m
                 }
-                if action == .cutAfterCommit || action == .cutAfterCommitThenRefuse {
-                    // The server has the COMMIT; its answer is lost with the connection.
-                    shutdown(source, Int32(SHUT_RDWR))
-                    shutdown(target, Int32(SHUT_RDWR))
-                }
+            }
+            // send with MSG_NOSIGNAL: a peer that went away must not end the test process with SIGPIPE.
+            guard send(target, chunk, n, Int32(MSG_NOSIGNAL)) == n else { break }
+            if action == .cutAfterCommit || action == .cutAfterCommitThenRefuse {
+                // The server has the COMMIT; its answer is lost with the connection.
+                shutdown(source, Int32(SHUT_RDWR))
+                shutdown(target, Int32(SHUT_RDWR))
             }
         }
         shutdown(source, Int32(SHUT_RDWR))
