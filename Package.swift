@@ -44,7 +44,7 @@ let package = Package(
             path: "sql",
             exclude: ["README.md"],
             sources: ["ShinchokuSQL.swift"],
-            resources: [.copy("migrations"), .copy("plan"), .copy("passwords")]
+            resources: [.copy("migrations"), .copy("roles"), .copy("plan"), .copy("passwords")]
         ),
         // Domain and service layer: ownership, workflow, audit. The only place rules live.
         .target(

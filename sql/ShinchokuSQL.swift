@@ -7,6 +7,11 @@ public enum ShinchokuSQL {
         Bundle.module.resourceURL!.appendingPathComponent("migrations", isDirectory: true)
     }
 
+    /// The folder holding `setup-roles.sql` (run by a superuser) and `grants.sql` (run after every migrate).
+    public static var rolesDirectory: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("roles", isDirectory: true)
+    }
+
     /// The folder holding plan data files (the bundled prefecture plan).
     public static var planDirectory: URL {
         Bundle.module.resourceURL!.appendingPathComponent("plan", isDirectory: true)

@@ -18,12 +18,13 @@ public struct Admin: AsyncParsableCommand {
             77 not allowed.
 
             Example:
-              export DATABASE_URL=postgresql://shinchoku@localhost/shinchoku
-              shinchoku-admin migrate
+              shinchoku-admin db setup-roles --database-url postgresql://postgres@localhost/shinchoku
+              shinchoku-admin migrate --database-url postgresql://shinchoku_owner@localhost/shinchoku
+              export DATABASE_URL=postgresql://shinchoku_app@localhost/shinchoku
               shinchoku-admin period open 2021Q1 --as admin
             """,
         subcommands: [
-            Migrate.self, Status.self, Plan.self, Department.self, Project.self, User.self, Period.self,
+            Migrate.self, Database.self, Status.self, Plan.self, Department.self, Project.self, User.self, Period.self,
             Figures.self, Audit.self, DemoData.self, Report.self,
         ])
 

@@ -69,7 +69,11 @@ struct ErrorReport {
                 status: Self.status(of: e.code),
                 lines: ["Error: \(Self.message(of: e))"] + e.fieldErrors.map { "  \($0.field): \($0.message)" })
         case let e as MigrationError:
-            self.init(status: .failure, lines: ["Error: \(Self.sentence(e.description))"])
+            if case .needsOwner = e {
+                self.init(status: .forbidden, lines: ["Error: \(Self.sentence(e.description))"])
+            } else {
+                self.init(status: .failure, lines: ["Error: \(Self.sentence(e.description))"])
+            }
         default:
             if let pg = error.postgresError {
                 if pg.isConnectionFailure || pg.kind == .poolTimeout || pg.kind == .poolClosed {

@@ -121,7 +121,7 @@ extension Admin {
 
         struct Reopen: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Open a closed or locked period again, for corrections.",
+                abstract: "Open a closed period again, for corrections (a locked period is final).",
                 discussion: """
                     Example:
                       shinchoku-admin period reopen 2021Q1 --reason "港湾課の数値訂正" --as admin

@@ -25,12 +25,23 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
         configuration: try StartupCheck.databaseConfiguration(configuration.databaseURL),
         options: configuration.poolOptions, logger: logger)
     let service = ShinchokuService(pool: pool, logger: logger)
+    try await refuseRolesThatBypassRowSecurity(pool: pool)
     await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
     var app = try buildApplication(configuration: configuration, service: service, logger: logger)
     // A service of the application: at graceful shutdown the HTTP server stops first (in-flight requests finish),
     // then the pool closes its connections.
     app.addServices(pool)
     try await app.runService()
+}
+
+/// A server connected as a superuser, or as a role with BYPASSRLS, would run with none of the database's own
+/// rules (docs/security.md): it refuses to start. Connect as `shinchoku_app`. An unreachable database is left to
+/// `/readyz`.
+private func refuseRolesThatBypassRowSecurity(pool: ConnectionPool) async throws {
+    guard let me = try? await pool.withConnection({ c in try DatabaseRoles.identity(on: c) }) else { return }
+    if me.isSuperuser || me.bypassesRowSecurity {
+        throw ServerStartError.privilegedDatabaseRole(me.user)
+    }
 }
 
 /// The server starts even when the database is down or behind, so that `/healthz` answers; `/readyz` tells.
@@ -90,12 +101,19 @@ struct DemoServer {
         let server = ConnectionConfiguration(
             parameters: postgres.connectionParameters().sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try await Self.createDatabaseIfMissing(on: server)
+        // As the cluster's superuser: the two roles, then the schema, migrated as its owner with the grants.
         try await withConnectionPool(
-            configuration: server.with("dbname", Self.databaseName),
+            configuration: server.with("dbname", Self.databaseName), options: .init(maxConnections: 1)
+        ) { superuser in
+            try await DatabaseRoles.setUp(pool: superuser)
+            try await Migrator(pool: superuser, migrations: Migration.bundled()).apply()
+        }
+        // The server itself connects as the application role, exactly as a deployment does.
+        try await withConnectionPool(
+            configuration: server.with("dbname", Self.databaseName).with("user", DatabaseRoles.application),
             options: configuration.poolOptions, logger: logger
         ) { pool in
             let service = ShinchokuService(pool: pool, logger: logger)
-            try await Migrator(pool: pool, migrations: Migration.bundled()).apply()
             let setup = try await service.prepareDemo(today: .todayInJapan)
             let periodState = (try? await service.period(setup.currentPeriod, as: .local).state)?.rawValue ?? "unknown"
             let address = "http://\(configuration.host):\(configuration.port)"

@@ -34,18 +34,22 @@ import Testing
             #expect(extended.stdout.contains("ports may submit in 2021Q3 until"))
             let show = await CLI.ok(db, ["period", "show", "2021Q3"])
             #expect(show.stdout.contains("Extension:") && show.stdout.contains("統計公表の遅れ"))
-            #expect(await CLI.ok(db, ["period", "lock", "2021Q3", "--as", "admin"]).stdout == "Locked 2021Q3.\n")
             let reopened = await CLI.ok(db, ["period", "reopen", "2021Q3", "--reason", "数値訂正", "--as", "admin"])
             #expect(reopened.stdout == "Reopened 2021Q3.\n")
+            #expect(await CLI.ok(db, ["period", "close", "2021Q3", "--as", "admin"]).stdout == "Closed 2021Q3.\n")
+            #expect(await CLI.ok(db, ["period", "lock", "2021Q3", "--as", "admin"]).stdout == "Locked 2021Q3.\n")
+            let final = await CLI.run(db, ["period", "reopen", "2021Q3", "--reason", "再訂正", "--as", "admin"])
+            #expect(final.status == .failure && final.stderr.contains("locked period is final"), "\(final)")
 
             let log = await CLI.ok(
                 db, ["audit", "log", "--entity", "period", "--id", "2021Q3", "--as", "admin", "--json"])
             let events = try #require(try log.json() as? [[String: Any]])
             #expect(
                 events.map { $0["action"] as? String } == [
-                    "period.create", "period.open", "period.close", "period.extend", "period.lock", "period.reopen",
+                    "period.create", "period.open", "period.close", "period.extend", "period.reopen", "period.close",
+                    "period.lock",
                 ])
-            #expect(events.last?["reason"] as? String == "数値訂正")
+            #expect(events[4]["reason"] as? String == "数値訂正")
         }
     }
 

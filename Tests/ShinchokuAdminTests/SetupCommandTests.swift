@@ -8,14 +8,16 @@ import Testing
 @Suite struct SetupCommandTests {
     @Test func migrateListsThenAppliesThenHasNothingToDo() async throws {
         try await TestDatabase.with(migrated: false) { db in
+            let all = try Migration.bundled()
+            let n = all.count
             let dry = await CLI.ok(db, ["migrate", "--dry-run"])
-            #expect(dry.stdout.contains("Would apply 4 migrations:\n  0001_plan.sql"))
+            #expect(dry.stdout.contains("Would apply \(n) migrations:\n  0001_plan.sql"))
             let before = await CLI.ok(db, ["status"])
-            #expect(before.stdout.contains("0 applied, 4 pending"))
+            #expect(before.stdout.contains("0 applied, \(n) pending"))
 
             let applied = await CLI.ok(db, ["migrate"])
-            #expect(applied.stdout.contains("Applied 4 migrations:"))
-            #expect(applied.stdout.contains("0004_login_throttling.sql"))
+            #expect(applied.stdout.contains("Applied \(n) migrations:"))
+            #expect(applied.stdout.contains("0005_roles_and_rls.sql"))
             let again = await CLI.ok(db, ["migrate", "--json"])
             let json = try #require(try again.json() as? [String: Any])
             #expect((json["migrations"] as? [Any])?.isEmpty == true && json["dry_run"] as? Bool == false)
@@ -26,7 +28,7 @@ import Testing
         try await TestDatabase.withStandard { db in
             let r = await CLI.ok(db, ["status"])
             #expect(r.stdout.contains("reachable"))
-            #expect(r.stdout.contains("Migrations:  4 applied, none pending"))
+            #expect(r.stdout.contains("Migrations:  \(try Migration.bundled().count) applied, none pending"))
             #expect(r.stdout.contains("Projects:    14"))
             #expect(r.stdout.contains("Indicators:  24"))
             #expect(r.stdout.contains("Periods:     3"))

@@ -176,8 +176,6 @@ struct AdminTests {
                 json: #"{"department": "ports", "until": "2099-01-31", "reason": "台風被害のため"}"#)
             #expect(reply.status == .ok, "\(reply.text)")
             #expect((reply["extensions"] as? [[String: Any]])?.first?["department"] as? String == "ports")
-            reply = try await api.call(.post, "/api/v1/admin/periods/2021Q3/lock", token: admin)
-            #expect(reply["state"] as? String == "locked")
             expectProblem(
                 try await api.call(
                     .post, "/api/v1/admin/periods/2021Q3/reopen", token: admin, json: #"{"reason": " "}"#),
@@ -185,6 +183,14 @@ struct AdminTests {
             reply = try await api.call(
                 .post, "/api/v1/admin/periods/2021Q3/reopen", token: admin, json: #"{"reason": "数値の訂正"}"#)
             #expect(reply["state"] as? String == "open")
+            reply = try await api.call(.post, "/api/v1/admin/periods/2021Q3/close", token: admin)
+            reply = try await api.call(.post, "/api/v1/admin/periods/2021Q3/lock", token: admin)
+            #expect(reply["state"] as? String == "locked")
+            // Locked is final.
+            expectProblem(
+                try await api.call(
+                    .post, "/api/v1/admin/periods/2021Q3/reopen", token: admin, json: #"{"reason": "再訂正"}"#),
+                .conflict, "conflict")
 
             let audit = try await api.call(.get, "/api/v1/admin/audit-events?entity=period&id=2021Q3", token: admin)
             #expect(audit.status == .ok, "\(audit.text)")

@@ -305,7 +305,7 @@ import Testing
                 }
                 #expect(enabledAdmins.count == 1)
                 // Put things back for the next round.
-                try await db.pool.withConnection { c in try c.execute("UPDATE users SET disabled_at = NULL") }
+                try await db.arrange { c in try c.execute("UPDATE users SET disabled_at = NULL") }
             }
         }
     }

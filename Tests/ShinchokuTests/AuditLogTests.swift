@@ -19,7 +19,7 @@ import Testing
         _ = try await service.openPeriod(PeriodCode("2021Q2")!, as: .login("second-admin"))
         _ = try await service.assignProject("1-1", to: "water", reason: "組織改編", as: admin)
         let clerkID = try await AccountTestKit.userID(db, Fixtures.clerk("ports"))
-        try await db.pool.withTransaction { c in
+        try await db.arrange { c in
             for (action, value) in [(AuditAction.figureSave, "12.30"), (.figureSubmit, "12.30")] {
                 try Audit.write(
                     on: c, actorID: clerkID, actorLogin: Fixtures.clerk("ports"), action: action,

@@ -73,7 +73,7 @@ import Testing
 
     @Test func refusesADatabaseWithItsOwnAdmins() async throws {
         try await TestDatabase.withStandard { db in
-            try await db.pool.withTransaction { c in
+            try await db.arrange { c in
                 try c.execute("UPDATE users SET login = 'chief' WHERE login = 'admin'")
             }
             let before = try await Fixtures.snapshot(db)

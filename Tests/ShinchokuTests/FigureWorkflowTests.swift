@@ -291,7 +291,7 @@ import Testing
 
             // An approver who entered a figure (say, while it was a clerk) may not review it.
             let approverID = try await W.userID(db, "approver")
-            try await db.pool.withTransaction { c in
+            try await db.arrange { c in
                 try c.execute("SELECT set_config('app.actor_id', \(String(approverID)), true)")
                 try c.execute(
                     """
@@ -305,7 +305,7 @@ import Testing
             }
             // …nor one whose history shows a save by it, even when someone else saved last.
             let g = try await W.submitted(db, W.q1, "1-3.1", "0.5")
-            try await db.pool.withTransaction { c in
+            try await db.arrange { c in
                 try c.execute("SELECT set_config('app.actor_id', \(String(approverID)), true)")
                 try c.execute(
                     """

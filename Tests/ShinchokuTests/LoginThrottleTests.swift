@@ -106,7 +106,7 @@ import Testing
                 try await service.login(login: clerk, password: Self.password, clientAddress: attacker)
             }
             #expect((890...900).contains(wait?.retryAfterSeconds ?? 0), "\(String(describing: wait))")
-            try await db.pool.withConnection { c in
+            try await db.arrange { c in
                 try c.execute("UPDATE login_failures SET failed_at = failed_at - interval '15 minutes'")
             }
             _ = try await service.login(login: clerk, password: Self.password, clientAddress: attacker)

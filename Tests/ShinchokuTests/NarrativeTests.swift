@@ -151,7 +151,7 @@ import Testing
 
             // An approver may not review a narrative it wrote.
             let approverID = try await W.userID(db, "approver")
-            try await db.pool.withTransaction { c in
+            try await db.arrange { c in
                 try c.execute("SELECT set_config('app.actor_id', \(String(approverID)), true)")
                 try c.execute(
                     """

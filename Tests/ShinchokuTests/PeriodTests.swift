@@ -12,7 +12,7 @@ import Testing
     let q4 = PeriodCode("2020Q4")!
 
     static func setState(_ db: TestDB, _ code: PeriodCode, _ state: PeriodState) async throws {
-        try await db.pool.withConnection { c in
+        try await db.arrange { c in
             try c.execute("UPDATE periods SET state = \(state.rawValue) WHERE code = \(code.description)")
         }
     }
@@ -124,7 +124,7 @@ import Testing
             case .open: ([.planned], .open)
             case .close: ([.open], .closed)
             case .lock: ([.closed], .locked)
-            case .reopen: ([.closed, .locked], .open)
+            case .reopen: ([.closed], .open)  // a locked period is final
             }
         }
 
@@ -208,15 +208,18 @@ import Testing
             let service = db.service()
             _ = try await service.closePeriod(q1, as: admin)
             _ = try await service.openPeriod(q2, as: admin)
-            _ = try await service.lockPeriod(q4, as: admin)
             _ = try await service.reopenPeriod(q4, reason: "数値の訂正", as: admin)
             _ = try await service.closePeriod(q4, as: admin)
             _ = try await service.lockPeriod(q4, as: admin)
+            // Locked is final: the service refuses to reopen it, and so would the database.
+            try await AccountTestKit.expectRefusedUnchanged(db, .conflict) {
+                try await service.reopenPeriod(q4, reason: "もう一度", as: admin)
+            }
             let states = try await service.periods(as: admin).map(\.state)
             #expect(states == [.locked, .closed, .open])
             let history = try await service.auditLog(filter: AuditFilter(entity: .period, id: "2020Q4"), as: admin)
-            #expect(history.map(\.action) == ["period.lock", "period.reopen", "period.close", "period.lock"])
-            #expect(history[1].reason == "数値の訂正")
+            #expect(history.map(\.action) == ["period.reopen", "period.close", "period.lock"])
+            #expect(history[0].reason == "数値の訂正")
         }
     }
 

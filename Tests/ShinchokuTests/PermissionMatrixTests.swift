@@ -127,7 +127,7 @@ import Testing
             default: break
             }
             if c.who == .disabledClerk {
-                try await db.pool.withTransaction { conn in
+                try await db.arrange { conn in
                     try conn.execute("UPDATE users SET disabled_at = now() WHERE login = 'clerk-ports'")
                 }
             }

@@ -166,7 +166,7 @@ import Testing
             #expect((10...12).contains(wait), "\(wait)")
 
             // Failures older than 15 minutes do not count.
-            try await db.pool.withConnection { c in
+            try await db.arrange { c in
                 try c.execute("UPDATE login_failures SET failed_at = failed_at - interval '15 minutes'")
             }
             _ = try await service.login(login: clerk, password: Self.password)
@@ -215,7 +215,7 @@ import Testing
         try await TestDatabase.withStandard { db in
             let service = try await world(db)
             let session = try await service.login(login: clerk, password: Self.password)
-            try await db.pool.withConnection { c in
+            try await db.arrange { c in
                 try c.execute(
                     "UPDATE sessions SET created_at = now() - interval '9 hours', expires_at = now() - interval '1 second'"
                 )

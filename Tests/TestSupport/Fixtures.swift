@@ -55,7 +55,7 @@ public enum Fixtures {
 
     /// A fingerprint of every mutable table's content, to prove a rejected call changed nothing.
     public static func snapshot(_ db: TestDB) async throws -> String {
-        try await db.pool.withConnection { c in
+        try await db.superuserPool.withConnection { c in
             var s = ""
             for table in [
                 "departments", "projects", "indicators", "users", "sessions", "periods", "period_extensions",

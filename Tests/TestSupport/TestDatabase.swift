@@ -55,15 +55,39 @@ public enum TestDatabase {
 }
 
 /// One test database and a pool on it.
+///
+/// A migrated database is used the way a deployment uses it: ``pool`` and ``configuration`` connect as the
+/// application role `shinchoku_app`, so every test runs with row-level security and the grants in force. Tests
+/// that must step around them to arrange a state use ``arrange(_:)``; ``superuserPool`` sees every row. An empty database
+/// (`migrated: false`, for LibPQ's own tests) is the superuser's.
 public final class TestDB: Sendable {
     public let name: String
     public let configuration: ConnectionConfiguration
     public let pool: ConnectionPool
+    /// The cluster's superuser on this database: bypasses row-level security; can disable triggers.
+    public let superuserConfiguration: ConnectionConfiguration
+    public let superuserPool: ConnectionPool
 
-    init(name: String, configuration: ConnectionConfiguration, pool: ConnectionPool) {
+    init(
+        name: String, configuration: ConnectionConfiguration, pool: ConnectionPool,
+        superuserConfiguration: ConnectionConfiguration
+    ) {
         self.name = name
         self.configuration = configuration
         self.pool = pool
+        self.superuserConfiguration = superuserConfiguration
+        self.superuserPool = ConnectionPool(
+            configuration: superuserConfiguration, options: .init(maxConnections: 2, acquireTimeout: .seconds(30)))
+    }
+
+    /// Arranges a state no service call makes (a forged row, a clock moved back): runs `body` in one transaction
+    /// as the superuser with `session_replication_role = replica`, so that neither row-level security nor the
+    /// guard triggers of migration 0005 apply. Only tests do this; the application never can.
+    public func arrange<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await superuserPool.withTransaction { c in
+            try c.execute("SET LOCAL session_replication_role = replica")
+            return try body(c)
+        }
     }
 
     /// A service over this database, hashing passwords at ``TestDatabase/bcryptCost``.
@@ -72,6 +96,7 @@ public final class TestDB: Sendable {
     /// Closes the pool and drops the database.
     public func drop() async {
         await pool.close()
+        await superuserPool.close()
         try? await Server.shared.dropDatabase(name)
         await Server.shared.releaseSlot()
     }
@@ -102,6 +127,16 @@ actor Server {
         return config
     }
 
+    /// How tests connect as the application role: the base configuration as `shinchoku_app` (the embedded
+    /// cluster trusts local connections; on a configured server, with `SHINCHOKU_APP_PASSWORD` if it is set).
+    func applicationConfiguration(database: String) throws -> ConnectionConfiguration {
+        var config = try base().with("dbname", database).with("user", DatabaseRoles.application)
+        if let password = ProcessInfo.processInfo.environment["SHINCHOKU_APP_PASSWORD"] {
+            config = config.with("password", password)
+        }
+        return config
+    }
+
     private func adminPool() throws -> ConnectionPool {
         if let admin { return admin }
         // A few connections, so that dropping finished tests' databases does not hold up creating the next ones.
@@ -128,6 +163,7 @@ actor Server {
         let name = nextName("sk_template")
         try await createDatabase(name, template: nil)
         let pool = ConnectionPool(configuration: try base().with("dbname", name), options: .init(maxConnections: 1))
+        // Migrating as the superuser acts as the owner (the roles are set up by then).
         try await Migrator(pool: pool, migrations: try Migration.bundled()).apply()
         // The schema accepts only bcrypt hashes of cost 12 or more; test services hash at `bcryptCost` to save
         // time, so test databases accept lower costs in the same format.
@@ -153,12 +189,14 @@ actor Server {
     private func buildStandardTemplate() async throws -> String {
         let name = nextName("sk_standard")
         try await createDatabase(name, template: try await template())
-        let config = try base().with("dbname", name)
+        let config = try applicationConfiguration(database: name)
         let db = TestDB(
             name: name, configuration: config,
-            pool: ConnectionPool(configuration: config, options: .init(maxConnections: 2)))
+            pool: ConnectionPool(configuration: config, options: .init(maxConnections: 2)),
+            superuserConfiguration: try base().with("dbname", name))
         try await Fixtures.standard(db)
         await db.pool.close()
+        await db.superuserPool.close()
         return name
     }
 
@@ -185,7 +223,19 @@ actor Server {
         }
     }
 
+    private var roles: Task<Void, any Error>?
+
+    /// The cluster's two roles (`db setup-roles`), once per process, before any database is made: migrations
+    /// from 0005 on need them, and tests connect as the application role.
+    private func rolesSetUp() async throws {
+        if let roles { return try await roles.value }
+        let task = Task { try await DatabaseRoles.setUp(pool: try self.adminPool()) }
+        roles = task
+        try await task.value
+    }
+
     func makeDatabase(template kind: Template, maxConnections: Int) async throws -> TestDB {
+        try await rolesSetUp()
         await acquireSlot()
         do {
             return try await makeDatabaseInSlot(template: kind, maxConnections: maxConnections)
@@ -204,10 +254,11 @@ actor Server {
         }
         let name = nextName("sk_test")
         try await createDatabase(name, template: template)
-        let config = try base().with("dbname", name)
+        let superuser = try base().with("dbname", name)
+        let config = kind == .empty ? superuser : try applicationConfiguration(database: name)
         let pool = ConnectionPool(
             configuration: config, options: .init(maxConnections: maxConnections, acquireTimeout: .seconds(30)))
-        return TestDB(name: name, configuration: config, pool: pool)
+        return TestDB(name: name, configuration: config, pool: pool, superuserConfiguration: superuser)
     }
 
     private func createDatabase(_ name: String, template: String?) async throws {

@@ -33,7 +33,7 @@ public enum WorkflowFixtures {
     public static func decimal(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
     public static func setPeriod(_ db: TestDB, _ period: PeriodCode, _ state: PeriodState) async throws {
-        try await db.pool.withConnection { c in
+        try await db.arrange { c in
             let p = period
             try c.execute(
                 """
@@ -47,7 +47,7 @@ public enum WorkflowFixtures {
     /// Grants a department an extension in a (closed) period, as an admin would.
     public static func extend(_ db: TestDB, _ period: PeriodCode, department: String, until: CalendarDate) async throws
     {
-        try await db.pool.withConnection { c in
+        try await db.arrange { c in
             try c.execute(
                 """
                 INSERT INTO period_extensions (period_code, department_id, until_on, reason, granted_by)

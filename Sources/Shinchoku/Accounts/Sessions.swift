@@ -58,6 +58,9 @@ extension ShinchokuService {
         let tokenHash = SessionToken.hash(token)!
         let lifetime = sessionLifetime
         return try await performAnonymous { c in
+            // The account has proved itself: locking its row, the session and the audit event are its own writes,
+            // which row-level security checks against app.actor_id like any other (a disabled one is no actor).
+            try c.execute("SELECT set_config('app.actor_id', \(String(account.id)), true)")
             // The account may have been disabled, or its password changed, while bcrypt ran.
             guard let now = try SessionStore.account(c, login: login, forUpdate: true), now.id == account.id,
                 !now.disabled, now.passwordHash == account.passwordHash

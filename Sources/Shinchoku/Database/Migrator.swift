@@ -49,6 +49,8 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     case changedAfterApplied(version: Int, name: String)
     /// The database has a migration this build does not know.
     case unknownApplied(version: Int, name: String)
+    /// Migrations run as the schema's owner or a superuser, not as this role (for example the application's).
+    case needsOwner(user: String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,8 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
             "migration \(String(format: "%04d", v))_\(n) was changed after it was applied; restore the original file and add a new migration instead"
         case .unknownApplied(let v, let n):
             "the database has migration \(String(format: "%04d", v))_\(n), which this build does not know; use a newer build"
+        case .needsOwner(let user):
+            "migrate runs as \(DatabaseRoles.owner) or a superuser, not as \(user): connect with the owner's credentials"
         }
     }
 }
@@ -89,15 +93,34 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Applies what is pending and returns it; applying twice is a no-op.
+    /// Applies what is pending and returns it, then (once the roles exist) re-applies the application role's
+    /// grants (`sql/roles/grants.sql`); applying twice changes nothing.
+    ///
+    /// Runs as ``DatabaseRoles/owner``, or as a superuser, who first hands the schema's objects to the owner
+    /// (``DatabaseRoles/adoptSchema(on:)``) and then acts as it, so that every object belongs to the owner.
+    ///
+    /// - Throws: ``MigrationError/needsOwner(user:)`` when the roles exist and the connection is neither; a
+    ///   migration's own error (0005 refuses to run before `db setup-roles` created the roles).
     @discardableResult
     public func apply() async throws -> [Migration] {
+        let me = try await pool.withConnection { c in try DatabaseRoles.identity(on: c) }
+        if me.rolesExist && !me.isSuperuser && me.user != DatabaseRoles.owner {
+            throw MigrationError.needsOwner(user: me.user)
+        }
+        let actAsOwner = me.rolesExist && me.isSuperuser
+        if actAsOwner {
+            try await pool.withTransaction { c in
+                try c.execute("SELECT pg_advisory_xact_lock(727384001)")
+                try DatabaseRoles.adoptSchema(on: c)
+            }
+        }
         var applied: [Migration] = []
         for m in try await pending() {
             let all = migrations
             let ran: Bool = try await pool.withTransaction { c in
                 // One migrator at a time; re-check under the lock.
                 try c.execute("SELECT pg_advisory_xact_lock(727384001)")
+                if actAsOwner { try c.execute("SET LOCAL ROLE shinchoku_owner") }
                 try c.execute(Self.createTable)
                 guard try Self.pending(all, on: c).contains(where: { $0.version == m.version })
                 else {
@@ -111,6 +134,16 @@ public struct Migrator: Sendable {
             }
             if ran { applied.append(m) }
         }
+        if me.rolesExist {
+            try await pool.withTransaction { c in
+                try c.execute("SELECT pg_advisory_xact_lock(727384001)")
+                // Before 0005 the schema has no roles to grant to (and a partial schema, no tables).
+                guard try c.query("SELECT to_regprocedure('app_actor_id()') IS NOT NULL").single().decode(Bool.self)
+                else { return }
+                if actAsOwner { try c.execute("SET LOCAL ROLE shinchoku_owner") }
+                try DatabaseRoles.applyGrants(on: c)
+            }
+        }
         return applied
     }
 
@@ -121,8 +154,14 @@ public struct Migrator: Sendable {
         let exists =
             try c.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self) ?? false
         guard exists else { return migrations }
-        let rows = try c.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
-            .decode((Int, String, String).self)
+        // The application role has no grant on the table; it reads it through 0005's applied_migrations().
+        let readable = try c.query("SELECT has_table_privilege('schema_migrations', 'SELECT')").single().decode(
+            Bool.self)
+        let rows = try c.query(
+            readable
+                ? "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+                : "SELECT version, name, checksum FROM applied_migrations()"
+        ).decode((Int, String, String).self)
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         for (version, name, checksum) in rows {
             guard let m = known[version] else { throw MigrationError.unknownApplied(version: version, name: name) }

@@ -82,7 +82,7 @@ extension ShinchokuService {
         }
     }
 
-    /// Opens a planned period for entry. A closed or locked period opens again only through ``reopenPeriod``,
+    /// Opens a planned period for entry. A closed period opens again only through ``reopenPeriod``,
     /// which asks for a reason. Admin only.
     public func openPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
         try await perform(as: reference) { tx in
@@ -116,7 +116,10 @@ extension ShinchokuService {
         }
     }
 
-    /// Opens a closed or locked period again, for corrections; the reason is kept in the audit trail. Admin only.
+    /// Opens a closed period again, for corrections; the reason is kept in the audit trail. Admin only.
+    ///
+    /// A locked period is final and never reopens: the database refuses it too, for every role
+    /// (`periods_locked_is_final` in migration 0005; docs/security.md).
     public func reopenPeriod(_ code: PeriodCode, reason: String, as reference: ActorReference) async throws
         -> PeriodInfo
     {
@@ -129,8 +132,12 @@ extension ShinchokuService {
             let reason = v.text(reason, "reason") ?? reason
             try v.check()
             return try PeriodStore.move(
-                tx, code, from: [.closed, .locked], to: .open, action: .periodReopen, reason: reason
-            ) { "\(code) is \($0.rawValue); only a closed or locked period can be reopened." }
+                tx, code, from: [.closed], to: .open, action: .periodReopen, reason: reason
+            ) {
+                $0 == .locked
+                    ? "\(code) is locked, and a locked period is final: it never reopens."
+                    : "\(code) is \($0.rawValue); only a closed period can be reopened."
+            }
         }
     }
 

@@ -204,6 +204,12 @@ extension ServiceError {
             return ServiceError.invalid(
                 field, "breaks the rule \(rule ?? "of the schema")",
                 ja: "データベースの規則\(rule.map { "（\($0)）" } ?? "")に合いません。入力内容を確かめてください。")
+        case .insufficientPrivilege?:
+            // Row-level security, a guard trigger or a missing grant (sql/migrations/0005_roles_and_rls.sql): the
+            // database itself refused what the service let through. Its message names the rule, never a value.
+            return ServiceError.forbidden(
+                "The database refused the change: \(pg.message ?? "insufficient privilege").",
+                ja: "データベースがこの変更を拒否しました（権限の規則）。操作する人と対象を確かめてください。")
         default:
             return error
         }

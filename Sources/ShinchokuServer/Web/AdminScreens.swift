@@ -288,7 +288,7 @@ struct AdminScreens: Sendable {
                         code: p.code.description, label: Labels.period(p.code), state: Labels.periodState(p.state),
                         due: p.dueOn.map(Labels.date), base: "/admin/periods/\(p.code)",
                         canOpen: p.state == .planned, canClose: p.state == .open, canLock: p.state == .closed,
-                        canReopen: p.state == .closed || p.state == .locked,
+                        canReopen: p.state == .closed,  // a locked period is final
                         extensions: p.extensions.map { "\($0.department): \(Labels.date($0.until))まで（\($0.reason)）" })
                 },
                 departments: try await departmentOptions(viewer), errors: errors, hasErrors: !errors.isEmpty),

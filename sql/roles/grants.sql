@@ -1,0 +1,36 @@
+-- What shinchoku_app may do (issue 10), applied by every "shinchoku-admin migrate" after the migrations, as the
+-- schema's owner. It first takes everything away, so this file is the whole truth. Row-level security and the
+-- triggers of migration 0005 then narrow every write to the acting user's rows and columns.
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM shinchoku_app;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM shinchoku_app;
+GRANT USAGE ON SCHEMA public TO shinchoku_app;
+
+-- Reading: everything but the migrations table.
+GRANT SELECT ON departments, plans, programs, projects, indicators, users, sessions, login_failures, periods,
+    period_extensions, figures, narratives, workflow_events, reviews, audit_events TO shinchoku_app;
+
+-- The plan, departments, project ownership and periods (policies: admins, or the bootstrap of an empty database).
+GRANT INSERT, UPDATE ON departments, plans, programs, projects, indicators, periods, period_extensions
+    TO shinchoku_app;
+
+-- Figures and narratives (policies: the owning department's clerks, and approvers for the review columns).
+-- Never their identity columns.
+GRANT INSERT ON figures, narratives TO shinchoku_app;
+GRANT UPDATE (status, value, note, as_of, state, version, entered_by, approved_status, approved_value,
+    approved_note, approved_as_of, approved_at, approved_by, changed_since_approval, updated_at) ON figures
+    TO shinchoku_app;
+GRANT UPDATE (progress, progress_hard, progress_soft, outlook, outlook_hard, outlook_soft, state, version,
+    entered_by, approved_content, approved_at, approved_by, changed_since_approval, updated_at) ON narratives
+    TO shinchoku_app;
+
+-- History: append-only.
+GRANT INSERT ON workflow_events, reviews, audit_events TO shinchoku_app;
+
+-- Accounts (policies: admins; a user's own password and sessions). Logins never change.
+GRANT INSERT ON users TO shinchoku_app;
+GRANT UPDATE (display_name, role, department_id, password_hash, disabled_at, version, updated_at) ON users
+    TO shinchoku_app;
+GRANT INSERT ON sessions TO shinchoku_app;
+GRANT UPDATE (revoked_at) ON sessions TO shinchoku_app;
+-- Failed logins are counted before anyone is known (login throttling), and pruned.
+GRANT INSERT, DELETE ON login_failures TO shinchoku_app;
