@@ -239,7 +239,8 @@ public enum AuditChain {
                     return result(
                         .deleted, e.id, e.chainSeq,
                         "chain position \(e.chainSeq) \(follows): "
-                            + (missing == 1 ? "an event is missing" : "\(missing) events are missing"))
+                            + (missing == 1
+                                ? "an event before it is missing" : "\(missing) events before it are missing"))
                 }
                 if e.chainSeq < expectedSeq {
                     return result(
@@ -281,8 +282,8 @@ public enum AuditChain {
             let missing = head.events - lastSeq
             return result(
                 .deleted, head.eventID ?? 0, head.events,
-                "the chain head records it at position \(head.events), but the chain ends at \(lastSeq)"
-                    + (missing == 1 ? "" : ": the last \(missing) events are missing"))
+                "it is missing: the chain head records it as the last event, at position \(head.events), but the chain "
+                    + "ends at position \(lastSeq)" + (missing == 1 ? "" : ", \(missing) events short"))
         }
         if let previous, hex(previous.hash) != head.hash || head.eventID != previous.id {
             return result(
