@@ -4,9 +4,9 @@ import Testing
 
 @Test func connectsAndMigrates() async throws {
     try await TestDatabase.with { db in
-        let n = try await db.pool.withConnection { c in
-            try c.query("SELECT count(*) FROM schema_migrations").first!.decode(Int.self, at: 0)
+        let versions = try await db.pool.withConnection { c in
+            try c.query("SELECT version FROM schema_migrations ORDER BY version").decodeColumn(Int.self)
         }
-        #expect(n == 4)
+        #expect(Set([1, 2, 3, 4, 6]).isSubset(of: versions))
     }
 }

@@ -207,6 +207,43 @@ import Testing
         }
     }
 
+    /// An admin setting their own password holds their row and then links; another writer acting as that admin waits
+    /// for the row (the foreign key's lock) before it takes the head, not while holding it, so neither deadlocks.
+    @Test func aWriterWaitsForItsActorsRowBeforeTakingTheHead() async throws {
+        try await TestDatabase.withStandard { db in
+            let admin = try await W.userID(db, Fixtures.admin)
+            let insert: SQLQuery = """
+                INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id)
+                VALUES (\(admin), 'admin', 'user.set_password', 'user', 'admin')
+                """
+            let rowLocked = DispatchSemaphore(value: 0)
+            async let holder: Void = db.pool.withTransaction { c in
+                try c.execute("SELECT 1 FROM users WHERE id = \(admin) FOR UPDATE")
+                rowLocked.signal()
+                // Until the other writer waits for a lock: for the admin's row, or (before the fix) for this one's head.
+                for _ in 0..<500 {
+                    let waiting = try c.query(
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                        """
+                    ).single().decode(Int.self)
+                    if waiting > 0 { break }
+                    usleep(10_000)
+                }
+                try c.execute(insert)
+            }
+            async let waiter: Void = db.pool.withConnection { c in
+                rowLocked.wait()
+                try c.execute(insert)
+            }
+            _ = try await (holder, waiter)
+            let v = try await db.service().verifyAuditChain(as: W.admin)
+            let count = try await Fixtures.count(db, "audit_events")
+            #expect(v.isIntact && v.head.events == count)
+        }
+    }
+
     @Test func twoHundredConcurrentWritersLeaveOneUnbrokenChain() async throws {
         try await TestDatabase.withStandard(maxConnections: 8) { db in
             let s = db.service()

@@ -92,7 +92,9 @@ ALTER TABLE audit_events
 -- Links a new event to the head. The head's row lock (FOR UPDATE) is held until the writer's transaction ends, so
 -- writers take turns from their audit insert to their COMMIT: under READ COMMITTED a waiting writer then reads the
 -- committed head; under REPEATABLE READ or SERIALIZABLE it gets a serialization failure (40001), never a stale head.
--- Chain positions are assigned here, under the lock, because identity ids are drawn before it.
+-- Chain positions are assigned here, under the lock, because identity ids are drawn before it. While it holds the
+-- head, a writer must wait for no other lock, or it may deadlock with a writer that holds that lock and waits for
+-- the head.
 CREATE FUNCTION audit_chain_link() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -101,6 +103,11 @@ BEGIN
     IF NEW.chain_seq IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.hash IS NOT NULL THEN
         RAISE EXCEPTION 'audit_events.chain_seq, prev_hash and hash are assigned by the database'
             USING ERRCODE = 'insufficient_privilege', TABLE = 'audit_events';
+    END IF;
+    -- The actor_id foreign key's check, which runs after this trigger, takes this lock on the actor's row. Take it
+    -- first, so that a writer that holds the row (an admin changing their own account) is waited for before the head.
+    IF NEW.actor_id IS NOT NULL THEN
+        PERFORM 1 FROM users WHERE id = NEW.actor_id FOR KEY SHARE;
     END IF;
     SELECT * INTO STRICT head FROM audit_chain_head WHERE singleton FOR UPDATE;
     NEW.chain_seq := head.seq + 1;
