@@ -4,12 +4,13 @@ import Shinchoku
 extension Admin {
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read the audit log.",
+            abstract: "Read the audit log and verify its chain.",
             discussion: """
-                Example:
+                Examples:
                   shinchoku-admin audit log --entity period --id 2021Q1 --as admin
+                  shinchoku-admin audit verify --as admin
                 """,
-            subcommands: [Log.self])
+            subcommands: [Log.self, Verify.self])
 
         /// `--entity`: what audit events are about.
         enum Entity: String, ExpressibleByArgument, CaseIterable {
@@ -70,6 +71,41 @@ extension Admin {
                                 Format.time(e.at), e.actor, e.action, e.entity.rawValue, e.entityID, e.reason ?? "")
                         }
                         return table.render()
+                    }
+                }
+            }
+        }
+
+        struct Verify: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Recompute the audit chain: exit 0 if every event is as it was written, 65 if not.",
+                discussion: """
+                    Walks every audit event in chain order, recomputes its SHA-256 hash from its content and the \
+                    hash of the event before it, and compares the end of the chain with its recorded head. \
+                    Prints the number of events and the head hash, which every report prints too. At the first \
+                    event that was altered, deleted, inserted or reordered, names it and exits 65. \
+                    Admins and approvers (and, without --as, the operator on the host) may verify.
+
+                    Examples:
+                      shinchoku-admin audit verify --as admin
+                      shinchoku-admin audit verify --json --as admin
+                    """)
+
+            @OptionGroup var options: SharedOptions
+
+            func run() async throws {
+                try await Invocation.run(options) { run in
+                    let v = try await run.service.verifyAuditChain(as: run.actor)
+                    try run.emit(v) {
+                        v.isIntact ? "OK: \(v.eventsChecked) events, head \(v.head.hash)" : ""
+                    }
+                    if let problem = v.problem {
+                        throw AdminError.invalidData(
+                            "The audit chain is broken at \(problem.message).",
+                            details: [
+                                "\(v.eventsChecked) events before it are intact; the chain head records \(v.head.events) "
+                                    + "events, head \(v.head.hash)."
+                            ])
                     }
                 }
             }

@@ -9,7 +9,9 @@ extension Admin {
             abstract: "Render the report of actual against target as of a period.",
             discussion: """
                 Only approved figures are counted unless --include-pending is given (pending values are \
-                then marked). Without --out the report goes to standard output.
+                then marked). Without --out the report goes to standard output. Every report prints the audit \
+                chain's head as of its making (md and html in the footer, json as audit_chain); for csv it goes \
+                to standard error.
 
                 Examples:
                   shinchoku-admin report --period 2021Q1 --format html --out 2021Q1.html
@@ -63,6 +65,11 @@ extension Admin {
                 try run.write(bytes, to: out)
                 if let out {
                     run.context.standardError.line("Wrote the \(chosen.rawValue) report as of \(period) to \(out).")
+                }
+                // The other formats print the audit chain's head themselves; a CSV file is a plain data table.
+                if chosen == .csv, let head = data.auditChain {
+                    run.context.standardError.line(
+                        "Audit chain head as of this report: \(head.hash) (\(head.events) events).")
                 }
             }
         }

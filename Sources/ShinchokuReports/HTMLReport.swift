@@ -29,8 +29,8 @@ struct HTMLReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The report's body: its header, the summary and one section per project. The web screens embed it in the
-    /// site's frame (see ``ReportFragment``).
+    /// The report's body: its header, the summary, one section per project and the audit chain's head. The web
+    /// screens embed it in the site's frame (see ``ReportFragment``).
     func content() -> [String] {
         let text = ReportText(
             fullWidthDigits: options.fullWidthDigits, planStartFiscalYear: data.planStartFiscalYear)
@@ -47,6 +47,11 @@ struct HTMLReport {
         out += summary(assessed, text)
         for (project, indicators) in assessed {
             out += page(project, indicators, text)
+        }
+        if let head = data.auditChain {
+            out.append("<footer class=\"audit-chain\">")
+            out.append("<p>\(Self.escape(text.auditChainLine(head)))</p>")
+            out.append("</footer>")
         }
         return out
     }
@@ -246,6 +251,7 @@ struct HTMLReport {
         .status-no_data { background: #4b5563; }
         .badge-pending { display: inline-block; padding: 0 0.3em; border: 2px dashed #b45309; color: #b45309; background: #fffbeb; font-weight: bold; }
         .pending-note { margin-top: 0.5em; }
+        .audit-chain { margin-top: 2em; border-top: 1px solid #9ca3af; padding-top: 0.5em; font-size: 0.8em; color: #374151; overflow-wrap: anywhere; }
         * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         @page { size: A4; margin: 15mm; }
         @media print {

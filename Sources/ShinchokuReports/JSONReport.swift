@@ -76,6 +76,9 @@ struct JSONReport {
             "include_pending": .bool(data.includePending),
             "tolerance": .string(CSVReport.decimalText(options.tolerance)),
             "projects": .array(assessed.map { project($0.project, $0.indicators) }),
+            "audit_chain": data.auditChain.map { head in
+                .object(["head": .string(head.hash), "events": .int(head.events)])
+            } ?? .null,
         ])
         return root.serialized() + "\n"
     }

@@ -45,6 +45,9 @@ struct MarkdownReport {
             out.append("")
             out += page(project, indicators, text)
         }
+        if let head = data.auditChain {
+            out += ["", "---", "", Self.escape(text.auditChainLine(head))]
+        }
         return out.joined(separator: "\n") + "\n"
     }
 

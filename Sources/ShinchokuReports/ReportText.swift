@@ -194,6 +194,12 @@ struct ReportText {
         "進捗状況報告 " + digits(JapaneseDate.period(period))
     }
 
+    /// The footer that anchors the audit chain: `監査チェーン先頭：9f2c…（1234件）`. The hash stays ASCII hex, whatever
+    /// the digits option, so that it can be compared with `shinchoku-admin audit verify`.
+    func auditChainLine(_ head: AuditChainHead) -> String {
+        "監査チェーン先頭：" + head.hash + "（" + digits(String(head.events)) + "件）"
+    }
+
     /// `対象期間：令和3年4月～令和3年6月（2021Q1）`.
     func periodLine(_ period: PeriodCode) -> String {
         "対象期間：" + digits(JapaneseDate.yearMonth(period.startDate)) + "～"

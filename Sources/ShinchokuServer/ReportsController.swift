@@ -1,9 +1,11 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Shinchoku
 import ShinchokuReports
 
-/// `GET /reports/{period}`: the report of actual against target, in JSON, Markdown, HTML or CSV.
+/// `GET /reports/{period}`: the report of actual against target, in JSON, Markdown, HTML or CSV, with the audit chain's
+/// head as of the report in the `Shinchoku-Audit-Chain-Head` and `-Events` headers.
 struct ReportsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
@@ -16,10 +18,27 @@ struct ReportsController<Context: SessionRequestContext>: Sendable {
                 period: context.period(), project: request.query("project"), department: request.query("department"),
                 includePending: includePending, as: context.actor)
             let body = Report.render(data, options: ReportOptions(format: format, fullWidthDigits: fullWidth))
-            return Response(
-                status: .ok,
-                headers: [.contentType: Report.contentType(for: format), .contentLength: String(body.count)],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            var headers: HTTPFields = [
+                .contentType: Report.contentType(for: format), .contentLength: String(body.count),
+            ]
+            headers.addAuditChain(data.auditChain)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+    }
+}
+
+extension HTTPField.Name {
+    /// The audit chain's head hash as of the report (hex): the CSV report, a plain data table, cannot print it.
+    static let auditChainHead = HTTPField.Name("Shinchoku-Audit-Chain-Head")!
+    /// The number of audit events up to that head.
+    static let auditChainEvents = HTTPField.Name("Shinchoku-Audit-Chain-Events")!
+}
+
+extension HTTPFields {
+    /// Adds the audit chain's head as of a report, which every format's response carries.
+    mutating func addAuditChain(_ head: AuditChainHead?) {
+        guard let head else { return }
+        self[.auditChainHead] = head.hash
+        self[.auditChainEvents] = String(head.events)
     }
 }

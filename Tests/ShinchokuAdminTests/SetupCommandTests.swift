@@ -8,8 +8,7 @@ import Testing
 @Suite struct SetupCommandTests {
     @Test func migrateListsThenAppliesThenHasNothingToDo() async throws {
         try await TestDatabase.with(migrated: false) { db in
-            let all = try Migration.bundled()
-            let n = all.count
+            let n = try Migration.bundled().count
             let dry = await CLI.ok(db, ["migrate", "--dry-run"])
             #expect(dry.stdout.contains("Would apply \(n) migrations:\n  0001_plan.sql"))
             let before = await CLI.ok(db, ["status"])
@@ -18,6 +17,7 @@ import Testing
             let applied = await CLI.ok(db, ["migrate"])
             #expect(applied.stdout.contains("Applied \(n) migrations:"))
             #expect(applied.stdout.contains("0005_roles_and_rls.sql"))
+            #expect(applied.stdout.contains("0006_audit_chain.sql"))
             let again = await CLI.ok(db, ["migrate", "--json"])
             let json = try #require(try again.json() as? [String: Any])
             #expect((json["migrations"] as? [Any])?.isEmpty == true && json["dry_run"] as? Bool == false)

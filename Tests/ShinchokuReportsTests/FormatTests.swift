@@ -157,8 +157,34 @@ struct FormatTests {
         #expect(narrative["pending"] as? Bool == false)
 
         let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.hasPrefix("{\n  \"as_of\": \"2021-06-30\",\n  \"include_pending\": false,\n"))
+        // A report not read from a database has no audit chain to print.
+        #expect(root["audit_chain"] is NSNull)
+        #expect(
+            text.hasPrefix("{\n  \"as_of\": \"2021-06-30\",\n  \"audit_chain\": null,\n  \"include_pending\": false,\n")
+        )
         #expect(text.hasSuffix("}\n"))
+    }
+
+    @Test("The audit chain's head: a footer in Markdown and HTML, a key in JSON, not in CSV; the hash stays ASCII")
+    func auditChainHead() throws {
+        let hash = String(repeating: "0a", count: 32)
+        var data = Self.data
+        data.auditChain = AuditChainHead(events: 1234, hash: hash, eventID: 1300)
+        let line = "監査チェーン先頭：\(hash)（1234件）"
+        #expect(F.rendered(data, .md).hasSuffix("\n---\n\n\(line)\n"))
+        #expect(F.rendered(data, .md, fullWidth: true).hasSuffix("\n監査チェーン先頭：\(hash)（１２３４件）\n"))
+        let footer = "<footer class=\"audit-chain\">\n<p>\(line)</p>\n</footer>"
+        #expect(F.rendered(data, .html).hasSuffix(footer + "\n</body>\n</html>\n"))
+        #expect(ReportFragment.html(data, options: ReportOptions(format: .html)).hasSuffix(footer + "\n"))
+        let root = try #require(
+            try JSONSerialization.jsonObject(with: Report.render(data, options: ReportOptions(format: .json)))
+                as? [String: Any])
+        let chain = try #require(root["audit_chain"] as? [String: Any])
+        #expect(chain["head"] as? String == hash && chain["events"] as? Int == 1234 && chain.count == 2)
+        #expect(F.rendered(data, .csv) == F.rendered(Self.data, .csv))
+        for format in [ReportFormat.md, .html] {
+            #expect(!F.rendered(Self.data, format).contains("監査チェーン"), "no head, no footer")
+        }
     }
 
     @Test("JSON: pending values say so")

@@ -11,8 +11,12 @@ import Testing
 struct GoldenTests {
     static func data() throws -> ReportData {
         ReportData.fromFiles(
-            plan: try .bundled(), actuals: try .bundled(), period: PeriodCode("2021Q1")!)
+            plan: try .bundled(), actuals: try .bundled(), period: PeriodCode("2021Q1")!, auditChain: auditChain)
     }
+
+    /// A head as a database would give it, so that the golden files show where a report prints it.
+    static let auditChain = AuditChainHead(
+        events: 1234, hash: "9f2c" + String(repeating: "0123456789abcdef", count: 3) + "0123456789ab", eventID: 1240)
 
     static func golden(_ name: String) throws -> Data {
         let url = try #require(Bundle.module.resourceURL).appendingPathComponent("Golden")

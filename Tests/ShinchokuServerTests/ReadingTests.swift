@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -73,10 +74,10 @@ struct ReadingTests {
         }
     }
 
-    @Test("reports in every format, with the format's Content-Type")
+    @Test("reports in every format, with the format's Content-Type and the audit chain's head in headers")
     func reports() async throws {
         let clerk = Fixtures.clerk("ports")
-        try await withAPI(passwords: [clerk]) { api, _ in
+        try await withAPI(passwords: [clerk]) { api, world in
             let token = try await api.login(clerk)
             _ = try await api.call(.put, "/api/v1/periods/2021Q1/figures/1-1.1", token: token, json: #"{"value": "3"}"#)
             let expected = [
@@ -88,6 +89,11 @@ struct ReadingTests {
                 #expect(reply.status == .ok, "\(format): \(reply.text.prefix(300))")
                 #expect(reply.contentType == contentType)
                 #expect(!reply.text.isEmpty)
+                // Reading a report writes no audit event, so the head is still the one as of the report.
+                let head = try await world.service.verifyAuditChain(as: .local).head
+                #expect(reply.headers[HTTPField.Name("Shinchoku-Audit-Chain-Head")!] == head.hash, "\(format)")
+                #expect(reply.headers[HTTPField.Name("Shinchoku-Audit-Chain-Events")!] == String(head.events))
+                if format != "csv" { #expect(reply.text.contains(head.hash), "\(format) prints the head") }
             }
             let pending = try await api.call(
                 .get, "/api/v1/reports/2021Q1?format=md&project=1-1&include_pending=true", token: token)

@@ -159,6 +159,21 @@ struct WebFixTests {
         }
     }
 
+    @Test("the report screen ends with the audit chain's head, and every download carries it in a header")
+    func auditChainHeadOnTheReportScreen() async throws {
+        try await withWeb(logins: [Self.clerk]) { browsers, world, _ in
+            let clerk = browsers[Self.clerk]!
+            let screen = try await clerk.get("/reports/2021Q1")
+            let head = try await world.service.verifyAuditChain(as: .local).head
+            #expect(screen.html.contains("<p>監査チェーン先頭：\(head.hash)（\(head.events)件）</p>"))
+            for format in ["md", "html", "csv", "json"] {
+                let download = try await clerk.get("/reports/2021Q1/download?format=\(format)")
+                #expect(download.status == .ok)
+                #expect(download.headers[HTTPField.Name("Shinchoku-Audit-Chain-Head")!] == head.hash, "\(format)")
+            }
+        }
+    }
+
     @Test("the baseline of a ／3年 indicator reads as the report prints it, on the form and in the review queue")
     func baselineAsReported() async throws {
         try await withWeb(logins: [Self.clerk, Self.approver]) { browsers, _, _ in

@@ -12,12 +12,19 @@ public struct ReportData: Sendable, Equatable {
     public var includePending: Bool
     /// In plan order.
     public var projects: [Project]
+    /// The audit chain's head as of the snapshot the report was read from, which the report prints; nil for a report
+    /// not read from a database (``fromFiles(plan:actuals:period:includePending:auditChain:)``).
+    public var auditChain: AuditChainHead?
 
-    public init(period: PeriodCode, planStartFiscalYear: Int, includePending: Bool, projects: [Project]) {
+    public init(
+        period: PeriodCode, planStartFiscalYear: Int, includePending: Bool, projects: [Project],
+        auditChain: AuditChainHead? = nil
+    ) {
         self.period = period
         self.planStartFiscalYear = planStartFiscalYear
         self.includePending = includePending
         self.projects = projects
+        self.auditChain = auditChain
     }
 
     public struct Project: Sendable, Equatable {
@@ -156,9 +163,11 @@ public struct ReportData: Sendable, Equatable {
 
 extension ReportData {
     /// Builds report data straight from plan and actuals files, every figure approved.
-    /// The demo data loads the same files, so this is what the database returns for them.
+    /// The demo data loads the same files, so this is what the database returns for them, but for `auditChain`, which
+    /// only a database has (give the one a database report read to compare the two).
     public static func fromFiles(
-        plan: PlanFile, actuals: ActualsFile, period: PeriodCode, includePending: Bool = false
+        plan: PlanFile, actuals: ActualsFile, period: PeriodCode, includePending: Bool = false,
+        auditChain: AuditChainHead? = nil
     ) -> ReportData {
         let departments = Dictionary(plan.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let programs = Dictionary(plan.programs.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -192,6 +201,6 @@ extension ReportData {
         }
         return ReportData(
             period: period, planStartFiscalYear: plan.planStartFiscalYear, includePending: includePending,
-            projects: projects)
+            projects: projects, auditChain: auditChain)
     }
 }

@@ -4,7 +4,8 @@ import LibPQ
 extension ShinchokuService {
     /// Everything a report as of `period` needs, read in one consistent snapshot: the projects in plan order
     /// (optionally one project, or one department's), each indicator's figures of the periods up to `period`,
-    /// and each project's narrative of `period`.
+    /// and each project's narrative of `period`, with the audit chain's head as of the same snapshot (which the report
+    /// prints: a report anchors the chain outside the database).
     ///
     /// By default a report shows only approved content: the last approved figure of each period, also while a
     /// reopened figure is being corrected. With `includePending`, a figure or narrative whose current content
@@ -43,6 +44,7 @@ enum ReportQueryStore {
         }
         let figures = try Self.figures(c, upTo: period, includePending: includePending)
         let narratives = try Self.narratives(c, of: period, includePending: includePending)
+        let auditChain = try AuditChainStore.head(c)
         return ReportData(
             period: period, planStartFiscalYear: planStartFiscalYear, includePending: includePending,
             projects: projects.map { p in
@@ -60,7 +62,7 @@ enum ReportQueryStore {
                         )
                     },
                     narrative: narratives[p.code])
-            })
+            }, auditChain: auditChain)
     }
 
     /// The figures to report of each indicator, oldest period first.

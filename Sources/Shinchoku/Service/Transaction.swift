@@ -25,7 +25,8 @@ struct Transaction {
         }
     }
 
-    /// Writes one audit event in this transaction.
+    /// Writes one audit event in this transaction. The database links it into the audit chain and holds the chain's
+    /// lock until the transaction ends (docs/audit-chain.md), so write it last: later work keeps other writers waiting.
     func audit(
         _ action: AuditAction, id: String, before: (any Encodable)? = nil,
         after: (any Encodable)? = nil, reason: String? = nil

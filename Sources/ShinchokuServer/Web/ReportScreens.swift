@@ -70,13 +70,12 @@ struct ReportScreens: Sendable {
                 period: period, project: nil, department: nil, includePending: includePending, as: viewer.actor)
             let body = Report.render(data, options: ReportOptions(format: format))
             let name = "shinchoku-\(period)\(includePending ? "-pending" : "").\(format.fileExtension)"
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: Report.contentType(for: format), .contentLength: String(body.count),
-                    .contentDisposition: "attachment; filename=\"\(name)\"",
-                ],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            var headers: HTTPFields = [
+                .contentType: Report.contentType(for: format), .contentLength: String(body.count),
+                .contentDisposition: "attachment; filename=\"\(name)\"",
+            ]
+            headers.addAuditChain(data.auditChain)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 }
