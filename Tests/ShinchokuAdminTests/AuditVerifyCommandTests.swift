@@ -24,7 +24,7 @@ import Testing
     static func tamper<T: Sendable>(_ db: TestDB, _ body: @escaping @Sendable (Connection) throws -> T) async throws
         -> T
     {
-        try await db.pool.withTransaction { c in
+        try await db.superuserPool.withTransaction { c in
             try c.execute("SET LOCAL session_replication_role = replica")
             return try body(c)
         }
@@ -38,7 +38,7 @@ import Testing
     @Test func anIntactChainPrintsItsLengthAndHead() async throws {
         try await TestDatabase.withStandard { db in
             try await Self.history(db)
-            let (count, hash) = try await db.pool.withConnection { c in
+            let (count, hash) = try await db.superuserPool.withConnection { c in
                 try c.query(
                     "SELECT count(*), encode((SELECT hash FROM current_audit_chain_head()), 'hex') FROM audit_events"
                 )
@@ -184,7 +184,7 @@ import Testing
     }
 
     static func headHash(_ db: TestDB) async throws -> String {
-        try await db.pool.withConnection { c in
+        try await db.superuserPool.withConnection { c in
             try c.query("SELECT encode(hash, 'hex') FROM current_audit_chain_head()").single().decode(String.self)
         }
     }

@@ -20,7 +20,7 @@ import Testing
     static func scalar<T: PostgresDecodable>(_ db: TestDB, _ query: SQLQuery, as type: T.Type = T.self) async throws
         -> T
     {
-        try await db.pool.withConnection { c in try c.query(query).single().decode(T.self) }
+        try await db.superuserPool.withConnection { c in try c.query(query).single().decode(T.self) }
     }
 
     @Test func theChainVerifiesAfterOrdinaryActivityAndReportsPrintItsHead() async throws {
@@ -32,11 +32,11 @@ import Testing
             let count = try await Fixtures.count(db, "audit_events")
             #expect(count > 3)
             #expect(v.eventsChecked == count && v.head.events == count)
-            let positions = try await db.pool.withConnection { c in
+            let positions = try await db.superuserPool.withConnection { c in
                 try c.query("SELECT chain_seq FROM audit_events ORDER BY chain_seq").decodeColumn(Int.self)
             }
             #expect(positions == Array(1...count))
-            let (lastID, lastHash) = try await db.pool.withConnection { c in
+            let (lastID, lastHash) = try await db.superuserPool.withConnection { c in
                 try c.query("SELECT id, encode(hash, 'hex') FROM audit_events ORDER BY chain_seq DESC LIMIT 1")
                     .single().decode((Int, String).self)
             }
@@ -92,12 +92,12 @@ import Testing
                 "note": .string("訂正：\"引用\" \\ 改行\nあり 😀"), "value": .number(Decimal(string: "12.30")!),
                 "list": .array([.null, .bool(true), .object(["b": .string("x"), "a": .number(1)])]),
             ])
-            try await db.pool.withTransaction { c in
+            try await db.superuserPool.withTransaction { c in
                 try Audit.write(
                     on: c, actorID: nil, actorLogin: nil, action: .planImport, id: "プラン", before: nil,
                     after: after, reason: "理由：\t\\ 😀")
             }
-            let (events, database) = try await db.pool.withConnection { c in
+            let (events, database) = try await db.superuserPool.withConnection { c in
                 (
                     try AuditChainStore.events(c, after: 0, limit: 100_000),
                     try c.query(
@@ -184,8 +184,8 @@ import Testing
         try await TestDatabase.withStandard { db in
             let insert: SQLQuery =
                 "INSERT INTO audit_events (actor_login, action, entity, entity_id) VALUES ('t', 'session.login', 'session', 't')"
-            let configuration = db.configuration
-            let state = try await db.pool.withConnection { _ in
+            let configuration = db.superuserConfiguration
+            let state = try await db.superuserPool.withConnection { _ in
                 let snapshot = try Connection.connect(configuration)
                 let other = try Connection.connect(configuration)
                 try snapshot.execute(SQLQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(level.rawValue)"))
@@ -217,7 +217,10 @@ import Testing
                 VALUES (\(admin), 'admin', 'user.set_password', 'user', 'admin')
                 """
             let rowLocked = DispatchSemaphore(value: 0)
-            async let holder: Void = db.pool.withTransaction { c in
+            // Both act as the admin, as the service would (the link trigger's early row lock is subject to the users
+            // table's row-level security, which lets an actor lock their own row).
+            async let holder: Void = db.superuserPool.withTransaction { c in
+                try c.execute("SELECT set_config('app.actor_id', \(String(admin)), true)")
                 try c.execute("SELECT 1 FROM users WHERE id = \(admin) FOR UPDATE")
                 rowLocked.signal()
                 // Until the other writer waits for a lock: for the admin's row, or (before the fix) for this one's head.
@@ -233,7 +236,8 @@ import Testing
                 }
                 try c.execute(insert)
             }
-            async let waiter: Void = db.pool.withConnection { c in
+            async let waiter: Void = db.superuserPool.withTransaction { c in
+                try c.execute("SELECT set_config('app.actor_id', \(String(admin)), true)")
                 rowLocked.wait()
                 try c.execute(insert)
             }
@@ -262,7 +266,7 @@ import Testing
             #expect(v.isIntact, "\(v.problem?.message ?? "")")
             #expect(v.eventsChecked == count && v.head.events == count)
             // Ids are drawn before the head's lock, so the chain's order need not be theirs; its positions have no gap.
-            let (least, most, distinct) = try await db.pool.withConnection { c in
+            let (least, most, distinct) = try await db.superuserPool.withConnection { c in
                 try c.query("SELECT min(chain_seq), max(chain_seq), count(DISTINCT chain_seq) FROM audit_events")
                     .single().decode((Int, Int, Int).self)
             }
@@ -272,24 +276,19 @@ import Testing
 
     /// What the application's role will hold after the roles migration: SELECT and INSERT on audit_events, nothing on
     /// the head. Writing still links, reading the head goes through its function, and the table itself is closed.
-    @Test func aRoleWithOnlySelectAndInsertOnTheEventsLinksAndReadsTheHead() async throws {
+    /// The application role has only SELECT and INSERT on the events and nothing on the head: its inserts link,
+    /// it reads the head through `current_audit_chain_head()`, and it can touch neither the head nor the events.
+    @Test func theApplicationRoleLinksAndReadsTheHeadButTouchesNothing() async throws {
         try await TestDatabase.withStandard { db in
-            let role = "sk_chain_app_\(UInt32.random(in: 0 ... .max))"
-            let configuration = db.configuration
             let before = try await db.service().verifyAuditChain(as: W.admin).head
-            let outcome = try await db.pool.withConnection { _ in
-                let c = try Connection.connect(configuration)
-                try c.execute("CREATE ROLE \(identifier: role) NOLOGIN")
-                defer {
-                    _ = try? c.execute("RESET ROLE")
-                    _ = try? c.execute("DROP OWNED BY \(identifier: role)")
-                    _ = try? c.execute("DROP ROLE \(identifier: role)")
-                }
-                try c.execute("GRANT SELECT, INSERT ON audit_events TO \(identifier: role)")
-                try c.execute("SET ROLE \(identifier: role)")
+            let admin = try await W.userID(db, Fixtures.admin)
+            let outcome = try await db.pool.withConnection { c in
+                try c.execute("SELECT set_config('app.actor_id', \(String(admin)), false)")
                 try c.execute(
-                    "INSERT INTO audit_events (actor_login, action, entity, entity_id) VALUES ('app', 'session.login', 'session', 'app')"
-                )
+                    """
+                    INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id)
+                    VALUES (\(admin), 'admin', 'session.login', 'session', 'admin')
+                    """)
                 let seq = try c.query("SELECT seq FROM current_audit_chain_head()").single().decode(Int.self)
                 var refusals: [SQLState?] = []
                 for statement in [
@@ -303,6 +302,7 @@ import Testing
                         refusals.append(error.postgresError?.sqlState)
                     }
                 }
+                try c.execute("RESET app.actor_id")
                 return (seq, refusals)
             }
             #expect(outcome.0 == before.events + 1)
@@ -316,8 +316,8 @@ import Testing
     @Test func theMigrationChainsTheEventsThatExistInIdOrder() async throws {
         try await TestDatabase.with(migrated: false) { db in
             let all = try Migration.bundled()
-            try await Migrator(pool: db.pool, migrations: all.filter { $0.version < 6 }).apply()
-            try await db.pool.withConnection { c in
+            try await Migrator(pool: db.superuserPool, migrations: all.filter { $0.version < 6 }).apply()
+            try await db.superuserPool.withConnection { c in
                 for (action, entity, id, reason) in [
                     ("plan.import", "plan", "計画", nil), ("user.create", "user", "admin", "最初の管理者"),
                     ("period.open", "period", "2021Q1", nil),
@@ -329,8 +329,8 @@ import Testing
                         """)
                 }
             }
-            try await Migrator(pool: db.pool, migrations: all).apply()
-            let order = try await db.pool.withConnection { c in
+            try await Migrator(pool: db.superuserPool, migrations: all).apply()
+            let order = try await db.superuserPool.withConnection { c in
                 try c.query("SELECT id, chain_seq FROM audit_events ORDER BY id").decode((Int, Int).self)
             }
             #expect(order.map(\.1) == [1, 2, 3])
@@ -349,7 +349,7 @@ import Testing
         _ body: @escaping @Sendable (Connection) throws -> Void
     ) async {
         do {
-            try await db.pool.withTransaction { c in try body(c) }
+            try await db.superuserPool.withTransaction { c in try body(c) }
             Issue.record("not refused", sourceLocation: sourceLocation)
         } catch {
             let pg = error.postgresError

@@ -19,7 +19,8 @@ import Testing
         _ = try await service.openPeriod(PeriodCode("2021Q2")!, as: .login("second-admin"))
         _ = try await service.assignProject("1-1", to: "water", reason: "組織改編", as: admin)
         let clerkID = try await AccountTestKit.userID(db, Fixtures.clerk("ports"))
-        try await db.arrange { c in
+        // As the superuser (a clerk's events, written without the clerk's session), with the chain's trigger on.
+        try await db.superuserPool.withTransaction { c in
             for (action, value) in [(AuditAction.figureSave, "12.30"), (.figureSubmit, "12.30")] {
                 try Audit.write(
                     on: c, actorID: clerkID, actorLogin: Fixtures.clerk("ports"), action: action,
