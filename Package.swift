@@ -27,6 +27,12 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // The C API of libxlsxwriter (Debian's libxlsxwriter-dev). Only ShinchokuReports imports it, in XLSXWorkbook.swift.
+        .systemLibrary(
+            name: "CXLSXWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"]), .brew(["libxlsxwriter"])]
+        ),
         // Safe Swift wrapper: connections, bound queries, decoding, errors, pool.
         .target(
             name: "LibPQ",
@@ -57,8 +63,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Actual-against-target reports: formulas and the Markdown, HTML, CSV and JSON formats.
-        .target(name: "ShinchokuReports", dependencies: ["Shinchoku"]),
+        // Actual-against-target reports: formulas and the Markdown, HTML, CSV, JSON and Excel (xlsx) formats.
+        .target(name: "ShinchokuReports", dependencies: ["Shinchoku", "CXLSXWriter"]),
         // The admin CLI's commands (a library so tests can run them in-process).
         .target(
             name: "ShinchokuAdmin",

@@ -11,22 +11,24 @@ extension Admin {
                 Only approved figures are counted unless --include-pending is given (pending values are \
                 then marked). Without --out the report goes to standard output. Every report prints the audit \
                 chain's head as of its making (md and html in the footer, json as audit_chain); for csv it goes \
-                to standard error.
+                to standard error. xlsx (an Excel workbook: the indicator table, then one sheet per project's \
+                narrative) is a binary file and needs --out.
 
                 Examples:
                   shinchoku-admin report --period 2021Q1 --format html --out 2021Q1.html
                   shinchoku-admin report --period 2021Q1 --department ports --full-width
+                  shinchoku-admin report --period 2021Q1 --format xlsx --out 2021Q1.xlsx
                 """)
 
         /// `--format`.
         enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-            case md, html, csv, json
+            case md, html, csv, json, xlsx
         }
 
         @Option(help: "The period the report is as of, such as 2021Q1.")
         var period: String
 
-        @Option(help: "md (default), html, csv or json.")
+        @Option(help: "md (default), html, csv, json or xlsx (needs --out).")
         var format: OutputFormat?
 
         @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
@@ -52,6 +54,11 @@ extension Admin {
                 throw ValidationError(
                     "--json asks for --format json; leave out one of --json and --format \(format.rawValue).")
             }
+            if format == .xlsx, out == nil {
+                throw ValidationError(
+                    "--format xlsx writes an Excel workbook, which is binary and cannot go to standard output: "
+                        + "give the file with --out FILE.xlsx.")
+            }
         }
 
         func run() async throws {
@@ -60,14 +67,15 @@ extension Admin {
                 let data = try await run.service.reportData(
                     period: PeriodCode(period)!, project: project, department: department,
                     includePending: includePending, as: run.actor)
-                let bytes = ShinchokuReports.Report.render(
+                // xlsx writes a temporary file: bytes(_:options:) renders it off the cooperative pool.
+                let bytes = try await ShinchokuReports.Report.bytes(
                     data, options: ReportOptions(format: chosen, fullWidthDigits: fullWidth))
                 try run.write(bytes, to: out)
                 if let out {
                     run.context.standardError.line("Wrote the \(chosen.rawValue) report as of \(period) to \(out).")
                 }
-                // The other formats print the audit chain's head themselves; a CSV file is a plain data table.
-                if chosen == .csv, let head = data.auditChain {
+                // The other formats print the audit chain's head themselves; CSV and xlsx files are data tables.
+                if chosen == .csv || chosen == .xlsx, let head = data.auditChain {
                     run.context.standardError.line(
                         "Audit chain head as of this report: \(head.hash) (\(head.events) events).")
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShinchokuReports
 
 /// Text laid out in columns, aligned by display width, for terminals.
 struct TextTable {

@@ -6,16 +6,21 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case html
     case csv
     case json
+    /// An Excel workbook (Office Open XML): the indicator table and one sheet per project's narrative.
+    case xlsx
 
     /// The file name extension for the format.
     public var fileExtension: String { rawValue }
+
+    /// Whether the format is not text (xlsx): it cannot go to a terminal, and renders off the cooperative pool.
+    public var isBinary: Bool { self == .xlsx }
 }
 
 /// How a report is rendered.
 public struct ReportOptions: Sendable, Equatable {
     public var format: ReportFormat
     /// Print digits and decimal points in numbers and dates full-width (`１．０`, `令和３年７月`), as the
-    /// prefecture's printed report does. Markdown and HTML only: CSV and JSON stay machine-readable.
+    /// prefecture's printed report does. Markdown and HTML only: CSV, JSON and xlsx stay machine-readable.
     public var fullWidthDigits: Bool
     /// Percentage points that progress may fall short of the expected share and still count as on track.
     public var tolerance: Decimal

@@ -4,8 +4,9 @@ import Hummingbird
 import Shinchoku
 import ShinchokuReports
 
-/// `GET /reports/{period}`: the report of actual against target, in JSON, Markdown, HTML or CSV, with the audit chain's
-/// head as of the report in the `Shinchoku-Audit-Chain-Head` and `-Events` headers.
+/// `GET /reports/{period}`: the report of actual against target, in JSON, Markdown, HTML, CSV or xlsx, with the audit
+/// chain's head as of the report in the `Shinchoku-Audit-Chain-Head` and `-Events` headers. xlsx comes as an attachment
+/// (`Content-Disposition`), rendered off the cooperative pool.
 struct ReportsController<Context: SessionRequestContext>: Sendable {
     let service: ShinchokuService
 
@@ -17,10 +18,14 @@ struct ReportsController<Context: SessionRequestContext>: Sendable {
             let data = try await service.reportData(
                 period: context.period(), project: request.query("project"), department: request.query("department"),
                 includePending: includePending, as: context.actor)
-            let body = Report.render(data, options: ReportOptions(format: format, fullWidthDigits: fullWidth))
+            let body = try await Report.bytes(data, options: ReportOptions(format: format, fullWidthDigits: fullWidth))
             var headers: HTTPFields = [
                 .contentType: Report.contentType(for: format), .contentLength: String(body.count),
             ]
+            if format.isBinary {
+                let name = Report.fileName(period: data.period, includePending: includePending, format: format)
+                headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+            }
             headers.addAuditChain(data.auditChain)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }

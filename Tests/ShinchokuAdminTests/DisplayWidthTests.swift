@@ -1,6 +1,7 @@
 import Testing
 
 @testable import ShinchokuAdmin
+@testable import ShinchokuReports
 
 @Suite struct DisplayWidthTests {
     @Test func asciiTakesOneColumnEach() {

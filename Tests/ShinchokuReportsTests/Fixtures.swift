@@ -81,11 +81,18 @@ enum Fixture {
         -> String
     {
         String(
-            decoding: Report.render(
+            decoding: Report.textData(
                 data, options: ReportOptions(format: format, fullWidthDigits: fullWidth)), as: UTF8.self)
     }
 }
 
 extension Decimal {
     init(_ text: String) { self = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
+}
+
+extension Report {
+    /// A text format's bytes, as ``Report/render(_:options:)`` gives them (only xlsx throws).
+    static func textData(_ data: ReportData, options: ReportOptions) -> Data {
+        Data(Report.text(data, options: options)!.utf8)
+    }
 }

@@ -43,14 +43,15 @@ struct FormatTests {
         #expect(Report.contentType(for: .html) == "text/html; charset=utf-8")
         #expect(Report.contentType(for: .csv).hasPrefix("text/csv; charset=utf-8"))
         #expect(Report.contentType(for: .json) == "application/json")
-        #expect(ReportFormat.allCases.map(\.rawValue) == ["md", "html", "csv", "json"])
+        #expect(
+            Report.contentType(for: .xlsx) == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        #expect(ReportFormat.allCases.map(\.rawValue) == ["md", "html", "csv", "json", "xlsx"])
     }
 
     @Test("Every format renders the same bytes twice", arguments: ReportFormat.allCases)
-    func deterministic(_ format: ReportFormat) {
+    func deterministic(_ format: ReportFormat) throws {
         let options = ReportOptions(format: format)
-        #expect(
-            Report.render(Self.data, options: options) == Report.render(Self.data, options: options))
+        #expect(try Report.render(Self.data, options: options) == Report.render(Self.data, options: options))
     }
 
     @Test("Markdown: summary table, project page, narrative with sub-headings")
@@ -91,7 +92,7 @@ struct FormatTests {
 
     @Test("CSV: BOM, CRLF, header, RFC 4180 quoting, one row per figure period")
     func csv() throws {
-        let bytes = Report.render(Self.pendingData, options: ReportOptions(format: .csv))
+        let bytes = Report.textData(Self.pendingData, options: ReportOptions(format: .csv))
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         #expect(text.hasSuffix("\r\n"))
@@ -130,7 +131,7 @@ struct FormatTests {
 
     @Test("JSON: sorted keys, explicit nulls, decimals as strings")
     func json() throws {
-        let bytes = Report.render(Self.data, options: ReportOptions(format: .json))
+        let bytes = Report.textData(Self.data, options: ReportOptions(format: .json))
         let root = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         #expect(root["period"] as? String == "2021Q1")
         #expect(root["as_of"] as? String == "2021-06-30")
@@ -177,7 +178,7 @@ struct FormatTests {
         #expect(F.rendered(data, .html).hasSuffix(footer + "\n</body>\n</html>\n"))
         #expect(ReportFragment.html(data, options: ReportOptions(format: .html)).hasSuffix(footer + "\n"))
         let root = try #require(
-            try JSONSerialization.jsonObject(with: Report.render(data, options: ReportOptions(format: .json)))
+            try JSONSerialization.jsonObject(with: Report.textData(data, options: ReportOptions(format: .json)))
                 as? [String: Any])
         let chain = try #require(root["audit_chain"] as? [String: Any])
         #expect(chain["head"] as? String == hash && chain["events"] as? Int == 1234 && chain.count == 2)
@@ -189,7 +190,7 @@ struct FormatTests {
 
     @Test("JSON: pending values say so")
     func jsonPending() throws {
-        let bytes = Report.render(Self.pendingData, options: ReportOptions(format: .json))
+        let bytes = Report.textData(Self.pendingData, options: ReportOptions(format: .json))
         let root = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         #expect(root["include_pending"] as? Bool == true)
         let project = try #require((root["projects"] as? [[String: Any]])?.first)

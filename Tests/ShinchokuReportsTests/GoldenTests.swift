@@ -28,10 +28,10 @@ struct GoldenTests {
         ProcessInfo.processInfo.environment["SHINCHOKU_UPDATE_GOLDEN"] == "1"
     }
 
-    @Test("The report matches its golden file byte for byte", arguments: ReportFormat.allCases)
+    @Test("The report matches its golden file byte for byte", arguments: ReportFormat.allCases.filter { !$0.isBinary })
     func matchesGolden(_ format: ReportFormat) throws {
         let name = "report-2021Q1.\(format.rawValue)"
-        let bytes = Report.render(try Self.data(), options: ReportOptions(format: format))
+        let bytes = Report.textData(try Self.data(), options: ReportOptions(format: format))
         if Self.updating {
             let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("Golden").appendingPathComponent(name)
@@ -54,7 +54,7 @@ struct GoldenTests {
         let data = try Self.data()
         for fullWidth in [false, true] {
             let options = ReportOptions(format: format, fullWidthDigits: fullWidth)
-            #expect(Report.render(data, options: options) == Report.render(data, options: options))
+            #expect(try Report.render(data, options: options) == Report.render(data, options: options))
         }
     }
 
@@ -101,7 +101,7 @@ struct GoldenTests {
         arguments: [false, true])
     func seedLinesInMarkdown(_ fullWidth: Bool) throws {
         let md = String(
-            decoding: Report.render(
+            decoding: Report.textData(
                 try Self.data(), options: ReportOptions(format: .md, fullWidthDigits: fullWidth)),
             as: UTF8.self)
         let haystack = Self.normalized(md)
@@ -113,7 +113,7 @@ struct GoldenTests {
     @Test("Full-width digits print as the seed does")
     func fullWidthMarkdown() throws {
         let md = String(
-            decoding: Report.render(
+            decoding: Report.textData(
                 try Self.data(), options: ReportOptions(format: .md, fullWidthDigits: true)),
             as: UTF8.self)
         #expect(md.contains("■石炭共同輸送実施回数：１回（令和３年７月）／３５回"))
@@ -127,7 +127,7 @@ struct GoldenTests {
     func htmlCharts() throws {
         let data = try Self.data()
         let html = String(
-            decoding: Report.render(data, options: ReportOptions(format: .html)), as: UTF8.self)
+            decoding: Report.textData(data, options: ReportOptions(format: .html)), as: UTF8.self)
         try HTMLCheck.wellFormed(html)
         let charts = try HTMLCheck.charts(html)
         let indicators = data.projects.flatMap(\.indicators)

@@ -46,6 +46,8 @@ struct Reply: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var text: String
+    /// The body's bytes, for binary formats (xlsx).
+    var bytes: [UInt8] = []
 
     /// The body as a JSON object; empty when it is none.
     var object: [String: Any] {
@@ -86,7 +88,7 @@ struct API: Sendable {
         return try await client.execute(uri: uri, method: method, headers: headers, body: payload) { response in
             Reply(
                 status: response.status, headers: response.headers,
-                text: String(buffer: response.body))
+                text: String(buffer: response.body), bytes: Array(buffer: response.body))
         }
     }
 

@@ -95,6 +95,20 @@ struct ReadingTests {
                 #expect(reply.headers[HTTPField.Name("Shinchoku-Audit-Chain-Events")!] == String(head.events))
                 if format != "csv" { #expect(reply.text.contains(head.hash), "\(format) prints the head") }
             }
+            // xlsx: a binary attachment with the same headers of the audit chain.
+            let xlsx = try await api.call(.get, "/api/v1/reports/2021Q1?format=xlsx", token: token)
+            #expect(xlsx.status == .ok)
+            #expect(xlsx.contentType == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            #expect(xlsx.headers[.contentDisposition] == #"attachment; filename="shinchoku-2021Q1.xlsx""#)
+            #expect(xlsx.bytes.starts(with: Array("PK".utf8)))
+            #expect(xlsx.headers[.contentLength] == String(xlsx.bytes.count))
+            let head = try await world.service.verifyAuditChain(as: .local).head
+            #expect(xlsx.headers[HTTPField.Name("Shinchoku-Audit-Chain-Head")!] == head.hash)
+            if await XLSXReader.shouldRun() {
+                let book = try await XLSXReader.read(xlsx.bytes)
+                #expect(book.sheets.first?.name == "指標")
+                #expect(book.sheets.count > 1)
+            }
             let pending = try await api.call(
                 .get, "/api/v1/reports/2021Q1?format=md&project=1-1&include_pending=true", token: token)
             #expect(pending.status == .ok)

@@ -166,10 +166,13 @@ struct WebFixTests {
             let screen = try await clerk.get("/reports/2021Q1")
             let head = try await world.service.verifyAuditChain(as: .local).head
             #expect(screen.html.contains("<p>監査チェーン先頭：\(head.hash)（\(head.events)件）</p>"))
-            for format in ["md", "html", "csv", "json"] {
+            #expect(screen.html.contains(#"href="/reports/2021Q1/download?format=xlsx""#))
+            for format in ["md", "html", "csv", "json", "xlsx"] {
                 let download = try await clerk.get("/reports/2021Q1/download?format=\(format)")
                 #expect(download.status == .ok)
                 #expect(download.headers[HTTPField.Name("Shinchoku-Audit-Chain-Head")!] == head.hash, "\(format)")
+                #expect(
+                    download.headers[.contentDisposition] == "attachment; filename=\"shinchoku-2021Q1.\(format)\"")
             }
         }
     }

@@ -4,7 +4,7 @@ import Shinchoku
 import ShinchokuReports
 
 /// `GET /reports` (the periods), `GET /reports/{period}` (the HTML report inside the site's frame, with
-/// `include_pending=true` as a switch) and `GET /reports/{period}/download?format=md|html|csv|json` (the report as a
+/// `include_pending=true` as a switch) and `GET /reports/{period}/download?format=md|html|csv|json|xlsx` (the report as a
 /// file). Everyone signed in, as for the API's reports.
 struct ReportScreens: Sendable {
     let screens: WebScreens
@@ -47,9 +47,10 @@ struct ReportScreens: Sendable {
             let data = try await screens.service.reportData(
                 period: period, project: nil, department: nil, includePending: includePending, as: viewer.actor)
             let pending = includePending ? "&include_pending=true" : ""
-            let downloads = [("Markdown", "md"), ("HTML", "html"), ("CSV", "csv"), ("JSON", "json")].map {
-                Download(label: $0.0, href: "/reports/\(period)/download?format=\($0.1)\(pending)")
-            }
+            let downloads = [("Markdown", "md"), ("HTML", "html"), ("CSV", "csv"), ("JSON", "json"), ("Excel", "xlsx")]
+                .map {
+                    Download(label: $0.0, href: "/reports/\(period)/download?format=\($0.1)\(pending)")
+                }
             return screens.pages.render(
                 "report",
                 Page(
@@ -68,8 +69,8 @@ struct ReportScreens: Sendable {
             let includePending = try request.query("include_pending", as: Bool.self) ?? false
             let data = try await screens.service.reportData(
                 period: period, project: nil, department: nil, includePending: includePending, as: viewer.actor)
-            let body = Report.render(data, options: ReportOptions(format: format))
-            let name = "shinchoku-\(period)\(includePending ? "-pending" : "").\(format.fileExtension)"
+            let body = try await Report.bytes(data, options: ReportOptions(format: format))
+            let name = Report.fileName(period: period, includePending: includePending, format: format)
             var headers: HTTPFields = [
                 .contentType: Report.contentType(for: format), .contentLength: String(body.count),
                 .contentDisposition: "attachment; filename=\"\(name)\"",

@@ -4,6 +4,8 @@
 /// East Asian Ambiguous characters (○, ※, Greek, Cyrillic) count as one, as in most terminals outside
 /// a CJK locale. So `か` + U+3099 (が written with a combining mark) takes two, and `ﾃﾞ` (half-width
 /// katakana with its spacing half-width voiced mark, one grapheme cluster in Swift) takes two as well.
+///
+/// Shared by the admin CLI's tables and the xlsx report's column widths, which Excel counts the same way.
 public enum DisplayWidth {
     /// The columns `text` takes.
     public static func of(_ text: some StringProtocol) -> Int {
