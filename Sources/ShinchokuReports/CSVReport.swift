@@ -28,6 +28,7 @@ struct CSVReport {
                 }
             }
         }
+        rows += correctionRows()
         return "\u{FEFF}" + rows.map { $0.map(Self.field).joined(separator: ",") + "\r\n" }.joined()
     }
 

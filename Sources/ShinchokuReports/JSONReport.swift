@@ -76,6 +76,7 @@ struct JSONReport {
             "include_pending": .bool(data.includePending),
             "tolerance": .string(CSVReport.decimalText(options.tolerance)),
             "projects": .array(assessed.map { project($0.project, $0.indicators) }),
+            "corrections": corrections(),
             "audit_chain": data.auditChain.map { head in
                 .object(["head": .string(head.hash), "events": .int(head.events)])
             } ?? .null,
@@ -105,7 +106,8 @@ struct JSONReport {
     private func indicator(_ i: ReportData.Indicator, _ a: IndicatorAssessment) -> JSONValue {
         let actual = a.actual
         let previous = a.previous
-        return .object([
+        return .object(
+            Self.provenance(actual).merging([
             "code": .string(i.code),
             "name": .string(i.name),
             "unit": .string(i.unit),
@@ -130,7 +132,7 @@ struct JSONReport {
             "expected": .string(IndicatorAssessor.percentText(a.expected)),
             "status": .string(a.status.rawValue),
             "pending": .bool(actual.map { !$0.isApproved } ?? false),
-        ])
+        ]) { _, new in new })
     }
 
     private func narrative(_ n: ReportData.Narrative) -> JSONValue {
