@@ -13,7 +13,8 @@ extension Admin {
                   shinchoku-admin period open 2021Q1 --as admin
                 """,
             subcommands: [
-                Create.self, Open.self, Close.self, Lock.self, Reopen.self, Extend.self, List.self, Show.self, Status.self,
+                Create.self, Open.self, Close.self, Lock.self, Reopen.self, Extend.self, List.self, Show.self,
+                Status.self,
                 Excuse.self, Unexcuse.self, Publish.self,
             ])
 

@@ -42,7 +42,8 @@ extension HTMLReport {
         out.append("<table class=\"summary-table\">")
         out.append("<thead>")
         out.append(
-            "<tr>" + ["No", "指標", "実績値（時点）", "入力者", "提出日時", "承認者", "承認日時"]
+            "<tr>"
+                + ["No", "指標", "実績値（時点）", "入力者", "提出日時", "承認者", "承認日時"]
                 .map { "<th scope=\"col\">\($0)</th>" }.joined() + "</tr>")
         out.append("</thead>")
         out.append("<tbody>")
@@ -82,7 +83,10 @@ extension HTMLReport {
         out.append("<tbody>")
         for e in c.entries {
             out.append(
-                "<tr>" + ReportAppendix.cells(e).map { "<td>\(Self.escape($0).replacingOccurrences(of: "\n", with: "<br/>"))</td>" }
+                "<tr>"
+                    + ReportAppendix.cells(e).map {
+                        "<td>\(Self.escape($0).replacingOccurrences(of: "\n", with: "<br/>"))</td>"
+                    }
                     .joined() + "</tr>")
         }
         out.append("</tbody>")

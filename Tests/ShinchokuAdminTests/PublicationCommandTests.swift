@@ -14,7 +14,8 @@ import Testing
                 db, ["period", "excuse", "2021Q1", "--indicator", "1-1.1", "--reason", "年1回の集計", "--as", "approver"])
             let r = await CLI.ok(db, ["period", "status", "2021Q1"])
             let lines = r.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.first == "2021Q1: complete (0 missing, 0 draft, 0 submitted, 0 returned, 37 approved, 1 excused)")
+            #expect(
+                lines.first == "2021Q1: complete (0 missing, 0 draft, 0 submitted, 0 returned, 37 approved, 1 excused)")
             let header = try #require(lines.first { $0.hasPrefix("DEPARTMENT") })
             let stateColumn = DisplayWidth.of(String(header[..<header.range(of: "STATE")!.lowerBound]))
             let row = try #require(lines.first { $0.contains("1-1.1") })
@@ -22,11 +23,13 @@ import Testing
             #expect(DisplayWidth.of(prefix) == stateColumn, "columns align by display width:\n\(r.stdout)")
             #expect(row.contains("年1回の集計"))
 
-            let json = try #require(try await CLI.ok(db, ["period", "status", "2021Q1", "--json"]).json() as? [String: Any])
+            let json = try #require(
+                try await CLI.ok(db, ["period", "status", "2021Q1", "--json"]).json() as? [String: Any])
             #expect(json["complete"] as? Bool == true)
             #expect((json["counts"] as? [String: Any])?["excused"] as? Int == 1)
 
-            let refused = await CLI.run(db, ["period", "unexcuse", "2021Q1", "--indicator", "1-1.1", "--as", "clerk-ports"])
+            let refused = await CLI.run(
+                db, ["period", "unexcuse", "2021Q1", "--indicator", "1-1.1", "--as", "clerk-ports"])
             #expect(refused.status != .success)
             await CLI.ok(db, ["period", "unexcuse", "2021Q1", "--indicator", "1-1.1", "--as", "approver"])
             let again = await CLI.ok(db, ["period", "status", "2021Q1", "--json"])

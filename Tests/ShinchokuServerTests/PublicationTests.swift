@@ -117,7 +117,10 @@ struct PublicationTests {
             try await PublicationFixtures.approveAll(db, q1)
             try await withPublisher(s) {
                 let f = try await WorkflowFixtures.approved(db, q1, "1-1.1", "5")
-                #expect(try await PublicationFixtures.eventually { try await PublicationFixtures.editions(db, q1)[1] != nil })
+                #expect(
+                    try await PublicationFixtures.eventually {
+                        try await PublicationFixtures.editions(db, q1)[1] != nil
+                    })
                 let first = try await PublicationFixtures.editions(db, q1)[1]
                 let reopened = try await s.reopenFigure(
                     period: q1, indicator: "1-1.1", version: f.version, reason: "集計誤りのため訂正", as: approver)
@@ -130,24 +133,30 @@ struct PublicationTests {
                 #expect(try await s.completeness(period: q1, as: approver).complete == false)
                 _ = try await s.approveFigure(
                     period: q1, indicator: "1-1.1", version: sent.version, as: WorkflowFixtures.approver2)
-                #expect(try await PublicationFixtures.eventually { try await PublicationFixtures.editions(db, q1)[2] != nil })
+                #expect(
+                    try await PublicationFixtures.eventually {
+                        try await PublicationFixtures.editions(db, q1)[2] != nil
+                    })
                 #expect(try await PublicationFixtures.editions(db, q1)[1] == first, "edition 1 changed")
             }
             for format in EditionFormats.all {
                 let file = try #require(try await s.editionFile(period: q1, number: 2, format: format.rawValue))
                 let text = String(decoding: file.bytes, as: UTF8.self)
-                #expect(text.contains("正誤表（第2版）"), "\(format)")
+                #expect(
+                    format == .json ? text.contains("\"edition\": 2") : text.contains("正誤表（第2版）"), "\(format)")
                 #expect(text.contains("1-1.1"), "\(format)")
                 #expect(text.contains("集計誤りのため訂正"), "\(format)")
                 #expect(text.contains("政策企画課 審査担当"), "\(format)")
             }
             let md = String(
-                decoding: try #require(try await s.editionFile(period: q1, number: 2, format: "md")).bytes, as: UTF8.self)
+                decoding: try #require(try await s.editionFile(period: q1, number: 2, format: "md")).bytes,
+                as: UTF8.self)
             let row = try #require(md.split(separator: "\n").first { $0.contains("集計誤りのため訂正") })
             #expect(row.contains("| 5"), "\(row)")
             #expect(row.contains("| 7"), "\(row)")
             let edition1 = String(
-                decoding: try #require(try await s.editionFile(period: q1, number: 1, format: "md")).bytes, as: UTF8.self)
+                decoding: try #require(try await s.editionFile(period: q1, number: 1, format: "md")).bytes,
+                as: UTF8.self)
             #expect(!edition1.contains("正誤表"))
             #expect(try await s.editions(period: q1).map(\.number) == [2, 1])
         }
@@ -159,10 +168,12 @@ struct PublicationTests {
             let s = db.service()
             let clerk = try WorkflowFixtures.owner(of: "1-1.1")
             _ = try await s.saveFigure(
-                period: q1, indicator: "1-1.2", input: FigureInput(value: WorkflowFixtures.decimal("1")), as: clerk)
-            try await WorkflowFixtures.submitted(db, q1, "1-1.3", "1")
-            let r = try await WorkflowFixtures.submitted(db, q1, "1-2.1", "1")
-            _ = try await s.returnFigure(period: q1, indicator: "1-2.1", version: r.version, reason: "確認を", as: approver)
+                period: q1, indicator: "1-3.1", input: FigureInput(value: WorkflowFixtures.decimal("1")),
+                as: try WorkflowFixtures.owner(of: "1-3.1"))
+            try await WorkflowFixtures.submitted(db, q1, "1-3.2", "1")
+            let r = try await WorkflowFixtures.submitted(db, q1, "1-4.1", "1")
+            _ = try await s.returnFigure(
+                period: q1, indicator: "1-4.1", version: r.version, reason: "確認を", as: approver)
             try await WorkflowFixtures.approved(db, q1, "1-1.1", "1")
 
             // Excusing: approvers only, with a reason; a refusal changes nothing.
@@ -179,14 +190,15 @@ struct PublicationTests {
             let c = try await s.excuse(period: q1, kind: .figure, code: "2.1", reason: "年1回の集計", as: approver)
             #expect(try await WorkflowFixtures.audit(db, after: before).map(\.action) == ["period.excuse"])
             let items = Dictionary(
-                c.departments.flatMap(\.items).map { ("\($0.kind.rawValue):\($0.code)", $0) }, uniquingKeysWith: { a, _ in a })
+                c.departments.flatMap(\.items).map { ("\($0.kind.rawValue):\($0.code)", $0) },
+                uniquingKeysWith: { a, _ in a })
             #expect(items["figure:1-1.1"]?.state == .approved)
-            #expect(items["figure:1-1.2"]?.state == .draft)
-            #expect(items["figure:1-1.3"]?.state == .submitted)
-            #expect(items["figure:1-2.1"]?.state == .returned)
+            #expect(items["figure:1-3.1"]?.state == .draft)
+            #expect(items["figure:1-3.2"]?.state == .submitted)
+            #expect(items["figure:1-4.1"]?.state == .returned)
             #expect(items["figure:2.1"]?.state == .excused)
             #expect(items["figure:2.1"]?.excuseReason == "年1回の集計")
-            #expect(items["figure:1-3.1"]?.state == .missing)
+            #expect(items["figure:1-2.1"]?.state == .missing)
             #expect(items["narrative:1-1"]?.state == .missing)
             #expect(c.counts.total == 24 + 14)
             #expect(c.counts.approved == 1 && c.counts.excused == 1 && c.counts.draft == 1)
@@ -273,7 +285,8 @@ struct PublicationHTTPTests {
             #expect(status["complete"] as? Bool == false)
             try await withPublisher(world.service) {
                 let approved = try await api.call(
-                    .post, "/api/v1/periods/2021Q1/figures/1-1.1/approve", token: token, json: #"{"version": \#(figure.version)}"#)
+                    .post, "/api/v1/periods/2021Q1/figures/1-1.1/approve", token: token,
+                    json: #"{"version": \#(figure.version)}"#)
                 #expect(approved.status == .ok, "\(approved.text)")
                 let published = try await PublicationFixtures.eventually(timeout: .seconds(2)) {
                     try await api.call(.get, "/published/2021Q1").status == .ok
@@ -310,7 +323,8 @@ struct PublicationHTTPTests {
             #expect(feed.contentType == "application/atom+xml; charset=utf-8")
             #expect(feed.text.contains("<entry>"))
             #expect(
-                feed.text.range(of: #"<published>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</published>"#, options: .regularExpression)
+                feed.text.range(
+                    of: #"<published>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</published>"#, options: .regularExpression)
                     != nil)
 
             let editions = try await api.call(.get, "/api/v1/periods/2021Q1/editions", token: token)

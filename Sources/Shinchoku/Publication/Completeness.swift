@@ -117,7 +117,8 @@ extension ShinchokuService {
             let column: SQLQuery = kind == .figure ? "indicator_id" : "project_id"
             let actorID = try WorkflowGate.actorID(tx)
             let values: SQLQuery = ", reason, excused_by) VALUES (\(period), \(id), \(reason), \(actorID)) "
-            let inserted = try c.execute("INSERT INTO excusals (period_code, " + column + values + "ON CONFLICT DO NOTHING")
+            let inserted = try c.execute(
+                "INSERT INTO excusals (period_code, " + column + values + "ON CONFLICT DO NOTHING")
             guard inserted == 1 else {
                 throw ServiceError.conflict(
                     "The \(kind.rawValue) \(code) is already excused in \(period).",
@@ -178,7 +179,8 @@ enum CompletenessStore {
             let stateText: String? = try r["state"]
             let excuse: String? = try r["reason"]
             let state: CompletenessState =
-                stateText == "approved" ? .approved
+                stateText == "approved"
+                ? .approved
                 : excuse != nil ? .excused : stateText.flatMap(CompletenessState.init(rawValue:)) ?? .missing
             let item = CompletenessItem(
                 kind: RequiredItemKind(rawValue: try r["kind"]) ?? .figure, code: try r["code"], name: try r["name"],

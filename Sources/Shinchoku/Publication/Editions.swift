@@ -248,7 +248,7 @@ enum EditionStore {
                    (SELECT string_agg(format, ',' ORDER BY format) FROM edition_files f WHERE f.edition_id = e.id),
                    (SELECT count(*) FROM jsonb_object_keys(e.snapshot -> 'corrections'))
             FROM editions e JOIN users u ON u.id = e.triggered_by
-            """ + filter + " ORDER BY e.published_at DESC, e.id DESC")
+            """ + " " + filter + " ORDER BY e.published_at DESC, e.id DESC")
         return try rows.map { r in
             let (period, number, at, by, manual, reason, events, head, formats, corrections) = try r.decode(
                 (PeriodCode, Int, Date, String, Bool, String?, Int, String, String?, Int).self)
@@ -370,8 +370,9 @@ enum EditionStore {
         try c.execute("SELECT pg_advisory_xact_lock(hashtext(\("shinchoku.edition." + p.request.period.description)))")
         guard
             try c.query(
-                "SELECT 1 FROM publication_requests WHERE id = \(p.request.id) AND processed_at IS NULL FOR UPDATE")
-                .first != nil
+                "SELECT 1 FROM publication_requests WHERE id = \(p.request.id) AND processed_at IS NULL FOR UPDATE"
+            )
+            .first != nil
         else { return nil }
         let latest = try c.query(
             "SELECT coalesce(max(number), 0) FROM editions WHERE period_code = \(p.request.period)"
