@@ -83,6 +83,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Web/Templates"), .copy("Web/Static")]
         ),
@@ -114,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "ShinchokuServerTests",
             dependencies: [
-                "ShinchokuServer", "TestSupport",
+                "ShinchokuServer", "TestSupport", "ShinchokuReports",
                 // The number grammar test runs the CSV import beside the API.
                 "ShinchokuAdmin",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -14,6 +14,8 @@ extension Admin {
                 """,
             subcommands: [
                 Create.self, Open.self, Close.self, Lock.self, Reopen.self, Extend.self, List.self, Show.self,
+                Status.self,
+                Excuse.self, Unexcuse.self, Publish.self,
             ])
 
         struct Create: AsyncParsableCommand {

@@ -10,7 +10,8 @@ struct CSVReport {
     static let columns = IndicatorTable.columns
 
     func render() -> String {
-        let rows = [Self.columns] + IndicatorTable(data: data, options: options).rows().map { $0.map(Self.text) }
+        var rows = [Self.columns] + IndicatorTable(data: data, options: options).rows().map { $0.map(Self.text) }
+        rows += correctionRows()
         return "\u{FEFF}" + rows.map { $0.map(Self.field).joined(separator: ",") + "\r\n" }.joined()
     }
 

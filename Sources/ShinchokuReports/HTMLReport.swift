@@ -48,6 +48,8 @@ struct HTMLReport {
         for (project, indicators) in assessed {
             out += page(project, indicators, text)
         }
+        out += provenanceAppendix(text)
+        out += correctionsSection()
         if let head = data.auditChain {
             out.append("<footer class=\"audit-chain\">")
             out.append("<p>\(Self.escape(text.auditChainLine(head)))</p>")

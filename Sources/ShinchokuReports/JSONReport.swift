@@ -76,6 +76,7 @@ struct JSONReport {
             "include_pending": .bool(data.includePending),
             "tolerance": .string(CSVReport.decimalText(options.tolerance)),
             "projects": .array(assessed.map { project($0.project, $0.indicators) }),
+            "corrections": corrections(),
             "audit_chain": data.auditChain.map { head in
                 .object(["head": .string(head.hash), "events": .int(head.events)])
             } ?? .null,
@@ -105,32 +106,33 @@ struct JSONReport {
     private func indicator(_ i: ReportData.Indicator, _ a: IndicatorAssessment) -> JSONValue {
         let actual = a.actual
         let previous = a.previous
-        return .object([
-            "code": .string(i.code),
-            "name": .string(i.name),
-            "unit": .string(i.unit),
-            "actual_unit": .optional(i.actualUnit),
-            "kind": .string(i.kind.rawValue),
-            "direction": .string(i.direction.rawValue),
-            "baseline": .string(a.baseline.number?.text ?? CSVReport.decimalText(a.baseline.value)),
-            "baseline_as_of": .optional(a.baseline.asOf?.description),
-            "baseline_source": .string(a.baseline.source.rawValue),
-            "target": .string(i.target.text),
-            "target_fiscal_year": .int(i.targetFiscalYear),
-            "target_qualifier": .optional(i.targetQualifier?.rawValue),
-            "actual": .optional(actual?.value?.text),
-            "actual_as_of": .optional(actual?.asOf.description),
-            "actual_period": .optional(actual?.period.description),
-            "actual_status": .optional(actual?.status.rawValue),
-            "actual_note": .optional(actual?.note),
-            "previous": .optional(previous?.value?.text),
-            "previous_as_of": .optional(previous?.asOf.description),
-            "achievement_rate": .optional(a.achievementRate.map(IndicatorAssessor.percentText)),
-            "progress": .optional(a.progress.map(IndicatorAssessor.percentText)),
-            "expected": .string(IndicatorAssessor.percentText(a.expected)),
-            "status": .string(a.status.rawValue),
-            "pending": .bool(actual.map { !$0.isApproved } ?? false),
-        ])
+        return .object(
+            Self.provenance(actual).merging([
+                "code": .string(i.code),
+                "name": .string(i.name),
+                "unit": .string(i.unit),
+                "actual_unit": .optional(i.actualUnit),
+                "kind": .string(i.kind.rawValue),
+                "direction": .string(i.direction.rawValue),
+                "baseline": .string(a.baseline.number?.text ?? CSVReport.decimalText(a.baseline.value)),
+                "baseline_as_of": .optional(a.baseline.asOf?.description),
+                "baseline_source": .string(a.baseline.source.rawValue),
+                "target": .string(i.target.text),
+                "target_fiscal_year": .int(i.targetFiscalYear),
+                "target_qualifier": .optional(i.targetQualifier?.rawValue),
+                "actual": .optional(actual?.value?.text),
+                "actual_as_of": .optional(actual?.asOf.description),
+                "actual_period": .optional(actual?.period.description),
+                "actual_status": .optional(actual?.status.rawValue),
+                "actual_note": .optional(actual?.note),
+                "previous": .optional(previous?.value?.text),
+                "previous_as_of": .optional(previous?.asOf.description),
+                "achievement_rate": .optional(a.achievementRate.map(IndicatorAssessor.percentText)),
+                "progress": .optional(a.progress.map(IndicatorAssessor.percentText)),
+                "expected": .string(IndicatorAssessor.percentText(a.expected)),
+                "status": .string(a.status.rawValue),
+                "pending": .bool(actual.map { !$0.isApproved } ?? false),
+            ]) { _, new in new })
     }
 
     private func narrative(_ n: ReportData.Narrative) -> JSONValue {

@@ -45,6 +45,7 @@ struct MarkdownReport {
             out.append("")
             out += page(project, indicators, text)
         }
+        out += correctionsSection()
         if let head = data.auditChain {
             out += ["", "---", "", Self.escape(text.auditChainLine(head))]
         }

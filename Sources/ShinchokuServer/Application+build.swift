@@ -15,7 +15,7 @@ public func buildApplication(
 ) throws -> Application<RouterResponder<ShinchokuRequestContext>> {
     let router = try buildRouter(
         service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies,
-        behindTLS: configuration.behindTLS)
+        behindTLS: configuration.behindTLS, publicReports: configuration.publicReports)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -26,14 +26,15 @@ public func buildApplication(
 /// Every route of the API and the web screens, behind the access log, the security headers and the one error
 /// mapping.
 ///
-/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`, `/login` and `/static/…`. Everything else under
+/// Public: `/healthz`, `/readyz`, `POST /api/v1/sessions`, `/login`, `/static/…` and (unless `publicReports` is
+/// false) the published editions under `/published`. Everything else under
 /// `/api/v1` needs a bearer token, and every other page the session cookie; the service resolves either to the
 /// acting user in the same transaction as the work.
 ///
 /// `trustedProxies` and `behindTLS`: see ``ServerConfiguration``.
 public func buildRouter(
     service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = [],
-    behindTLS: Bool = false
+    behindTLS: Bool = false, publicReports: Bool = true
 ) throws -> Router<ShinchokuRequestContext> {
     let router = Router(context: ShinchokuRequestContext.self)
     let routes = RouteTable()
@@ -58,9 +59,14 @@ public func buildRouter(
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+    PublicationController(service: service).register(on: api)
 
+    let pages = try Pages()
+    if publicReports {
+        PublishedController<ShinchokuRequestContext>(service: service, pages: pages).register(on: router)
+    }
     WebScreens(
-        service: service, pages: try Pages(),
+        service: service, pages: pages,
         options: WebSessionOptions(behindTLS: behindTLS, trustedProxies: Set(trustedProxies))
     ).register(
         on: router)

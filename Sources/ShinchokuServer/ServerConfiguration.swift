@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable {
     /// screens' `Origin` check expects `https://`. A client's own `X-Forwarded-Proto` is never trusted.
     public var behindTLS: Bool
 
+    /// Serve published editions without login under `/published` (docs/publication.md). On by default: published
+    /// reports are public information.
+    public var publicReports: Bool = true
+
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
         logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil,

@@ -12,7 +12,8 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
             variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
-            SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false).
+            SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false), SHINCHOKU_PUBLIC_REPORTS (true or \
+            false; --no-public-reports wins).
 
             Examples:
               shinchoku-server --demo
@@ -58,6 +59,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "The server is reached over HTTPS through a proxy: session cookies get Secure.")
     var behindTLS = false
 
+    @Flag(help: "Do not serve published editions without login under /published (default: served).")
+    var noPublicReports = false
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -87,11 +91,17 @@ struct ServerCommand: AsyncParsableCommand {
         guard tlsText == nil || ["true", "false", "1", "0"].contains(tlsText!) else {
             throw ValidationError("SHINCHOKU_BEHIND_TLS must be true or false.")
         }
-        return ServerConfiguration(
+        let publicText = env["SHINCHOKU_PUBLIC_REPORTS"]?.lowercased()
+        guard publicText == nil || ["true", "false", "1", "0"].contains(publicText!) else {
+            throw ValidationError("SHINCHOKU_PUBLIC_REPORTS must be true or false.")
+        }
+        var configuration = ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
             poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
             requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
             trustedProxies: trustedProxy, behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
+        configuration.publicReports = !noPublicReports && publicText != "false" && publicText != "0"
+        return configuration
     }
 
     func validate() throws {

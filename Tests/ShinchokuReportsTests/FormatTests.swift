@@ -161,7 +161,9 @@ struct FormatTests {
         // A report not read from a database has no audit chain to print.
         #expect(root["audit_chain"] is NSNull)
         #expect(
-            text.hasPrefix("{\n  \"as_of\": \"2021-06-30\",\n  \"audit_chain\": null,\n  \"include_pending\": false,\n")
+            text.hasPrefix(
+                "{\n  \"as_of\": \"2021-06-30\",\n  \"audit_chain\": null,\n  \"corrections\": null,\n  \"include_pending\": false,\n"
+            )
         )
         #expect(text.hasSuffix("}\n"))
     }
@@ -186,6 +188,35 @@ struct FormatTests {
         for format in [ReportFormat.md, .html] {
             #expect(!F.rendered(Self.data, format).contains("監査チェーン"), "no head, no footer")
         }
+    }
+
+    @Test("An edition's 正誤表 in every format: after the pages, escaped, and as its own CSV table")
+    func corrections() throws {
+        var data = Self.data
+        data.corrections = ReportData.Corrections(
+            edition: 2,
+            entries: [
+                ReportData.Correction(
+                    kind: "figure", code: "1-1.1", name: "1-1.1 石炭<共同>輸送", old: "1回", new: "2回",
+                    reason: "集計誤り, 訂正", approvedBy: "審査 太郎")
+            ])
+        let md = F.rendered(data, .md)
+        #expect(md.contains("## 正誤表（第2版）\n\n| 項目 | 誤 | 正 | 再開の理由 | 承認者 |"))
+        #expect(md.contains("| 1回 | 2回 | 集計誤り, 訂正 | 審査 太郎 |"))
+        let html = F.rendered(data, .html)
+        #expect(html.contains("<h2>正誤表（第2版）</h2>"))
+        #expect(html.contains("<td>1-1.1 石炭&lt;共同&gt;輸送</td><td>1回</td><td>2回</td>"))
+        let csv = F.rendered(data, .csv)
+        #expect(csv.hasSuffix("\r\n\r\n正誤表（第2版）\r\n項目,誤,正,再開の理由,承認者\r\n1-1.1 石炭<共同>輸送,1回,2回,\"集計誤り, 訂正\",審査 太郎\r\n"))
+        #expect(F.rendered(Self.data, .csv).contains("正誤表") == false)
+        let root = try #require(
+            try JSONSerialization.jsonObject(with: Report.render(data, options: ReportOptions(format: .json)))
+                as? [String: Any])
+        let corrections = try #require(root["corrections"] as? [String: Any])
+        #expect(corrections["edition"] as? Int == 2)
+        let entry = try #require((corrections["entries"] as? [[String: Any]])?.first)
+        #expect(entry["old"] as? String == "1回" && entry["new"] as? String == "2回")
+        #expect(entry["reason"] as? String == "集計誤り, 訂正" && entry["approved_by"] as? String == "審査 太郎")
     }
 
     @Test("JSON: pending values say so")

@@ -59,7 +59,8 @@ public enum Fixtures {
             var s = ""
             for table in [
                 "departments", "projects", "indicators", "users", "sessions", "periods", "period_extensions",
-                "figures", "narratives", "workflow_events", "reviews", "audit_events",
+                "figures", "narratives", "workflow_events", "reviews", "audit_events", "excusals",
+                "publication_requests", "editions", "edition_files",
             ] {
                 let rows = try c.query(
                     "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(identifier: table) t")

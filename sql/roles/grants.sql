@@ -34,3 +34,11 @@ GRANT INSERT ON sessions TO shinchoku_app;
 GRANT UPDATE (revoked_at) ON sessions TO shinchoku_app;
 -- Failed logins are counted before anyone is known (login throttling), and pruned.
 GRANT INSERT, DELETE ON login_failures TO shinchoku_app;
+
+-- Publication (0007). Excusals: approvers (policies). Requests: written by approvals and manual publications, marked
+-- processed by the publisher, which has no acting user (no row-level security; docs/security.md). Editions and their
+-- files: append-only, and a trigger refuses UPDATE, DELETE and TRUNCATE even to the owner.
+GRANT SELECT, INSERT, DELETE ON excusals TO shinchoku_app;
+GRANT SELECT, INSERT ON publication_requests TO shinchoku_app;
+GRANT UPDATE (processed_at, outcome) ON publication_requests TO shinchoku_app;
+GRANT SELECT, INSERT ON editions, edition_files TO shinchoku_app;

@@ -25,6 +25,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case periodLock = "period.lock"
     case periodReopen = "period.reopen"
     case periodExtend = "period.extend"
+    case periodExcuse = "period.excuse"
+    case periodUnexcuse = "period.unexcuse"
+    case periodPublish = "period.publish"
     case departmentCreate = "department.create"
     case departmentRename = "department.rename"
     case projectAssign = "project.assign"
@@ -52,7 +55,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
         switch self {
         case .figureSave, .figureSubmit, .figureApprove, .figureReturn, .figureReopen: .figure
         case .narrativeSave, .narrativeSubmit, .narrativeApprove, .narrativeReturn, .narrativeReopen: .narrative
-        case .periodCreate, .periodOpen, .periodClose, .periodLock, .periodReopen, .periodExtend: .period
+        case .periodCreate, .periodOpen, .periodClose, .periodLock, .periodReopen, .periodExtend, .periodExcuse,
+            .periodUnexcuse, .periodPublish:
+            .period
         case .departmentCreate, .departmentRename: .department
         case .projectAssign: .project
         case .planImport: .plan

@@ -15,6 +15,8 @@ public struct ReportData: Sendable, Equatable {
     /// The audit chain's head as of the snapshot the report was read from, which the report prints; nil for a report
     /// not read from a database (``fromFiles(plan:actuals:period:includePending:auditChain:)``).
     public var auditChain: AuditChainHead?
+    /// The 正誤表 of an edition after the first: what changed since the edition before. Nil for a live report.
+    public var corrections: Corrections?
 
     public init(
         period: PeriodCode, planStartFiscalYear: Int, includePending: Bool, projects: [Project],
@@ -109,6 +111,63 @@ public struct ReportData: Sendable, Equatable {
         }
     }
 
+    /// An edition's 正誤表: the edition it belongs to (2 for 第2版) and one entry per changed item.
+    public struct Corrections: Sendable, Equatable {
+        public var edition: Int
+        public var entries: [Correction]
+
+        public init(edition: Int, entries: [Correction]) {
+            self.edition = edition
+            self.entries = entries
+        }
+    }
+
+    /// One entry of a 正誤表: an indicator's figure or a project's narrative, as printed before and after.
+    public struct Correction: Sendable, Equatable {
+        /// `figure` or `narrative`.
+        public var kind: String
+        /// The indicator's code (`1-1.1`) or the project's (`1-1`).
+        public var code: String
+        /// What the report calls the item: `1-1.1 <indicator name>`, or `1-1 進捗状況・今後の動向等`.
+        public var name: String
+        /// 誤: as the edition before printed it.
+        public var old: String
+        /// 正: as this edition prints it.
+        public var new: String
+        /// The reason given when the item was reopened.
+        public var reason: String
+        /// The display name of the approver who approved the correction.
+        public var approvedBy: String
+
+        public init(
+            kind: String, code: String, name: String, old: String, new: String, reason: String, approvedBy: String
+        ) {
+            self.kind = kind
+            self.code = code
+            self.name = name
+            self.old = old
+            self.new = new
+            self.reason = reason
+            self.approvedBy = approvedBy
+        }
+    }
+
+    /// Where a figure came from: who entered and approved it, and when it was submitted and approved. Display names;
+    /// nil where unknown (figures loaded from files, or not yet submitted or approved).
+    public struct Provenance: Sendable, Equatable {
+        public var enteredBy: String?
+        public var submittedAt: Date?
+        public var approvedBy: String?
+        public var approvedAt: Date?
+
+        public init(enteredBy: String?, submittedAt: Date?, approvedBy: String?, approvedAt: Date?) {
+            self.enteredBy = enteredBy
+            self.submittedAt = submittedAt
+            self.approvedBy = approvedBy
+            self.approvedAt = approvedAt
+        }
+    }
+
     public struct Figure: Sendable, Equatable {
         public var period: PeriodCode
         public var status: FigureStatus
@@ -119,11 +178,14 @@ public struct ReportData: Sendable, Equatable {
         public var note: String?
         /// The workflow state; anything but `approved` is pending.
         public var state: WorkflowState
+        /// Who entered and approved the figure shown, and when; nil when not read from a database.
+        public var provenance: Provenance?
 
         public init(
             period: PeriodCode, status: FigureStatus, value: ExactDecimal?, asOf: CalendarDate, note: String?,
-            state: WorkflowState
+            state: WorkflowState, provenance: Provenance? = nil
         ) {
+            self.provenance = provenance
             self.period = period
             self.status = status
             self.value = value
@@ -202,5 +264,21 @@ extension ReportData {
         return ReportData(
             period: period, planStartFiscalYear: plan.planStartFiscalYear, includePending: includePending,
             projects: projects, auditChain: auditChain)
+    }
+}
+
+extension ReportData {
+    /// The same data with every figure's provenance removed: what ``fromFiles(plan:actuals:period:includePending:auditChain:)``
+    /// gives, to compare a database's report with files, which know no provenance.
+    public var withoutProvenance: ReportData {
+        var data = self
+        for p in data.projects.indices {
+            for i in data.projects[p].indicators.indices {
+                for f in data.projects[p].indicators[i].figures.indices {
+                    data.projects[p].indicators[i].figures[f].provenance = nil
+                }
+            }
+        }
+        return data
     }
 }

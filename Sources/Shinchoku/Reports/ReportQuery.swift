@@ -73,8 +73,26 @@ enum ReportQueryStore {
         let rows = try c.query(
             """
             SELECT i.code AS indicator, f.period_code AS period, f.state, f.status, f.value, f.note, f.as_of,
-                   f.approved_status, f.approved_value, f.approved_note, f.approved_as_of
+                   f.approved_status, f.approved_value, f.approved_note, f.approved_as_of,
+                   f.approved_at, approver.display_name AS approved_by_name, current_author.display_name AS author,
+                   approved_author.display_name AS approved_author, approved_submit.at AS approved_submitted_at,
+                   pending_submit.at AS submitted_at
             FROM figures f JOIN indicators i ON i.id = f.indicator_id
+            LEFT JOIN users approver ON approver.id = f.approved_by
+            LEFT JOIN users current_author ON current_author.id = f.entered_by
+            -- Provenance of the approved content: its last save and submission before the approval.
+            LEFT JOIN LATERAL (
+                SELECT u.display_name FROM workflow_events e JOIN users u ON u.id = e.actor_id
+                WHERE e.figure_id = f.id AND e.action = 'save' AND e.at <= f.approved_at
+                ORDER BY e.id DESC LIMIT 1) approved_author ON true
+            LEFT JOIN LATERAL (
+                SELECT e.at FROM workflow_events e
+                WHERE e.figure_id = f.id AND e.action = 'submit' AND e.at <= f.approved_at
+                ORDER BY e.id DESC LIMIT 1) approved_submit ON true
+            LEFT JOIN LATERAL (
+                SELECT e.at FROM workflow_events e
+                WHERE e.figure_id = f.id AND e.action = 'submit' AND f.state = 'submitted'
+                ORDER BY e.id DESC LIMIT 1) pending_submit ON true
             WHERE f.period_code <= \(period)
             ORDER BY i.code, f.period_code
             """)
@@ -85,10 +103,17 @@ enum ReportQueryStore {
                 let (shown, state) = reported(
                     current, try r["state"], approved: try FigureContent(approvedIn: r), includePending)
             else { continue }
+            let provenance =
+                state == .approved
+                ? ReportData.Provenance(
+                    enteredBy: try r["approved_author"], submittedAt: try r["approved_submitted_at"],
+                    approvedBy: try r["approved_by_name"], approvedAt: try r["approved_at"])
+                : ReportData.Provenance(
+                    enteredBy: try r["author"], submittedAt: try r["submitted_at"], approvedBy: nil, approvedAt: nil)
             result[try r["indicator"], default: []].append(
                 ReportData.Figure(
                     period: try r["period"], status: shown.status, value: shown.value, asOf: shown.asOf,
-                    note: shown.note, state: state))
+                    note: shown.note, state: state, provenance: provenance))
         }
         return result
     }

@@ -52,16 +52,19 @@ public struct ShinchokuService: Sendable {
     public static let minimumBcryptCost: UInt8 = 12
     /// How long a login session lasts.
     public let sessionLifetime: Duration
+    /// Signalled after a call commits a publication request, so that the publisher starts at once.
+    public let publicationSignal: PublicationSignal
 
     public init(
         pool: ConnectionPool, logger: Logger = Logger(label: "shinchoku"), bcryptCost: UInt8 = 12,
-        sessionLifetime: Duration = .seconds(8 * 3600)
+        sessionLifetime: Duration = .seconds(8 * 3600), publicationSignal: PublicationSignal = PublicationSignal()
     ) {
         precondition((4...31).contains(bcryptCost), "bcrypt cost must be 4 to 31")
         self.pool = pool
         self.logger = logger
         self.bcryptCost = bcryptCost
         self.sessionLifetime = sessionLifetime
+        self.publicationSignal = publicationSignal
     }
 
     /// Runs `body` in one transaction as the resolved acting user.
@@ -70,11 +73,14 @@ public struct ShinchokuService: Sendable {
         _ body: @escaping @Sendable (Transaction) throws -> T
     ) async throws -> T {
         do {
-            return try await pool.withTransaction(isolation: isolation) { c in
+            let effects = TransactionEffects()
+            let result = try await pool.withTransaction(isolation: isolation) { c in
                 let actor = try Self.resolve(reference, on: c)
                 try c.execute("SELECT set_config('app.actor_id', \(actor.id.map(String.init) ?? ""), true)")
-                return try body(Transaction(connection: c, actor: actor))
+                return try body(Transaction(connection: c, actor: actor, effects: effects))
             }
+            if effects.publicationRequested { publicationSignal.signal() }
+            return result
         } catch {
             throw ServiceError.from(error)
         }

@@ -6,6 +6,8 @@ import Logging
 struct Transaction {
     let connection: Connection
     let actor: ActingUser
+    /// What the transaction did that matters after its COMMIT (a publication request wakes the publisher).
+    var effects = TransactionEffects()
 
     /// Throws `forbidden` unless the actor has one of the roles. The bootstrap operator passes only
     /// where `bootstrapAllowed` (setting up an empty database).

@@ -130,6 +130,7 @@ extension WorkflowGate {
             tx, S.workflowSubject(id: current.id), action: action, from: current.state, version: current.version + 1,
             content: WorkflowJSON.encode(current.content), comment: comment, reviewedVersion: current.version)
         let after = try S.Store.info(c, id: current.id)
+        if action == .approve { try PublicationRules.requestIfComplete(tx, period: period) }
         try tx.audit(
             S.auditAction(action), id: S.auditID(period, target), before: S.auditRecord(current),
             after: S.auditRecord(after), reason: comment)
