@@ -30,7 +30,8 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
     var app = try buildApplication(configuration: configuration, service: service, logger: logger)
     // A service of the application: at graceful shutdown the HTTP server stops first (in-flight requests finish),
     // then the pool closes its connections.
-    app.addServices(pool)
+    // The notification worker stops before the pool closes (services stop in reverse order).
+    app.addServices(pool, NotificationWorker(service: service, mail: configuration.mail, logger: logger))
     try await app.runService()
 }
 
@@ -117,7 +118,7 @@ struct DemoServer {
             let setup = try await service.prepareDemo(today: .todayInJapan)
             let periodState = (try? await service.period(setup.currentPeriod, as: .local).state)?.rawValue ?? "unknown"
             let address = "http://\(configuration.host):\(configuration.port)"
-            let app = try buildApplication(
+            var app = try buildApplication(
                 configuration: configuration, service: service, logger: logger,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? configuration.port
@@ -125,6 +126,7 @@ struct DemoServer {
                         setup, periodState: periodState, url: "http://\(configuration.host):\(port)",
                         dataDirectory: postgres)
                 })
+            app.addServices(NotificationWorker(service: service, mail: configuration.mail, logger: logger))
             logger.info("demo ready", metadata: ["address": "\(address)"])
             try await app.runService()
         }
