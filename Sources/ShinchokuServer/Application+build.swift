@@ -58,6 +58,7 @@ public func buildRouter(
     ReviewQueueController(service: service).register(on: api)
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
+    NotificationsController(service: service).register(on: api)
 
     WebScreens(
         service: service, pages: try Pages(),
