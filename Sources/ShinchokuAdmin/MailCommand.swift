@@ -5,7 +5,12 @@ import Shinchoku
 extension Admin {
     struct Mail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The notification mails' outbox.", subcommands: [Status.self])
+            abstract: "The notification mails' outbox.",
+            discussion: """
+                Example:
+                  shinchoku-admin mail status --as admin
+                """,
+            subcommands: [Status.self])
 
         struct Status: AsyncParsableCommand {
             static let configuration = CommandConfiguration(

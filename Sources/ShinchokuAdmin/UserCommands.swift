@@ -126,6 +126,7 @@ extension Admin {
                         list.add("Role", u.role.rawValue)
                         list.add("Department", u.department ?? "-")
                         list.add("State", u.disabled ? "disabled" : "enabled")
+                        list.add("Email", u.email ?? "-")
                         list.add("Created", Format.day(u.createdAt))
                         return list.render()
                     }
