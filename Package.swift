@@ -42,6 +42,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libcurl's C API, for SMTP. Only SMTPMail imports it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+        // Mail messages (RFC 2047 subjects, base64 UTF-8 bodies) and their SMTP transport on a thread of its own.
+        .target(name: "SMTPMail", dependencies: ["CCurl", "LibPQ"]),
         // A throwaway PostgreSQL cluster from the machine's own binaries.
         .target(name: "EmbeddedPostgres"),
         // Migrations, the prefecture's plan and the common-password list, shipped as resources.
@@ -78,8 +86,9 @@ let package = Package(
         .target(
             name: "ShinchokuServer",
             dependencies: [
-                "Shinchoku", "ShinchokuReports", "EmbeddedPostgres",
+                "Shinchoku", "ShinchokuReports", "EmbeddedPostgres", "SMTPMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

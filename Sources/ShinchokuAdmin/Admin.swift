@@ -25,7 +25,7 @@ public struct Admin: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, Database.self, Status.self, Plan.self, Department.self, Project.self, User.self, Period.self,
-            Figures.self, Audit.self, DemoData.self, Report.self,
+            Figures.self, Audit.self, DemoData.self, Report.self, Mail.self,
         ])
 
     public init() {}

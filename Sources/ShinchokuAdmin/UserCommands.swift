@@ -12,7 +12,8 @@ extension Admin {
                   shinchoku-admin user create --login admin --name "管理者" --role admin
                 """,
             subcommands: [
-                Create.self, List.self, Show.self, Disable.self, Enable.self, SetRole.self, ResetPassword.self,
+                Create.self, List.self, Show.self, Disable.self, Enable.self, SetRole.self, SetEmail.self,
+                ResetPassword.self,
             ])
 
         struct Create: AsyncParsableCommand {
@@ -49,6 +50,9 @@ extension Admin {
             @Flag(help: "Read the password from the first line of standard input instead of generating one.")
             var passwordStdin = false
 
+            @Option(help: "Where notifications are mailed, such as yamada@example.jp (default: none).")
+            var email: String?
+
             @OptionGroup var options: SharedOptions
 
             func validate() throws { try ArgumentCheck.notBlank(name, "--name") }
@@ -58,7 +62,7 @@ extension Admin {
                     let password = passwordStdin ? try run.passwordFromStandardInput() : nil
                     let created = try await run.service.createUser(
                         login: login, displayName: name, role: role.role, department: department,
-                        password: password, as: run.actor)
+                        password: password, email: email, as: run.actor)
                     try run.emit(created) {
                         let u = created.user
                         var text = "Created the \(u.role.rawValue) account \(u.login) (\(u.displayName)"
@@ -122,6 +126,7 @@ extension Admin {
                         list.add("Role", u.role.rawValue)
                         list.add("Department", u.department ?? "-")
                         list.add("State", u.disabled ? "disabled" : "enabled")
+                        list.add("Email", u.email ?? "-")
                         list.add("Created", Format.day(u.createdAt))
                         return list.render()
                     }
@@ -198,6 +203,44 @@ extension Admin {
                         login: login, role: role.role, department: department, as: run.actor)
                     try run.emit(u) {
                         "\(u.login) is now \(u.role.rawValue)\(u.department.map { " in \($0)" } ?? "")."
+                    }
+                }
+            }
+        }
+
+        struct SetEmail: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "set-email",
+                abstract: "Set or clear the address an account's notifications are mailed to.",
+                discussion: """
+                    Examples:
+                      shinchoku-admin user set-email yamada yamada@example.jp --as admin
+                      shinchoku-admin user set-email yamada --clear --as admin
+                    """)
+
+            @Argument(help: "The account's login.")
+            var login: String
+
+            @Argument(help: "The address, such as yamada@example.jp.")
+            var email: String?
+
+            @Flag(help: "Remove the account's address: it gets in-app notifications only.")
+            var clear = false
+
+            @OptionGroup var options: SharedOptions
+
+            func validate() throws {
+                if clear == (email != nil) {
+                    throw ValidationError("Give either an address or --clear.")
+                }
+            }
+
+            func run() async throws {
+                try await Invocation.run(options) { run in
+                    let u = try await run.service.setEmail(login: login, email: email, as: run.actor)
+                    try run.emit(u) {
+                        u.email.map { "\(u.login)'s notifications are mailed to \($0)." }
+                            ?? "\(u.login) has no email address now."
                     }
                 }
             }

@@ -13,9 +13,10 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
         var role: String
         var department: String?
         var password: String?
+        var email: String?
 
         enum CodingKeys: String, CodingKey {
-            case login, role, department, password
+            case login, role, department, password, email
             case displayName = "display_name"
         }
     }
@@ -23,6 +24,11 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
     struct RoleBody: Decodable {
         var role: String
         var department: String?
+    }
+
+    struct EmailBody: Decodable {
+        /// The new address; null clears it.
+        var email: String?
     }
 
     struct PasswordBody: Decodable {
@@ -67,7 +73,7 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
             try v.check()
             let created = try await service.createUser(
                 login: body.login, displayName: body.displayName, role: role!, department: body.department,
-                password: body.password, as: context.actor)
+                password: body.password, email: body.email, as: context.actor)
             // Carries the generated password when the admin gave none.
             return EditedResponse.secret(created, status: .created)
         }
@@ -76,6 +82,10 @@ struct AdminController<Context: SessionRequestContext>: Sendable {
         }
         api.post("admin/users/{login}/disable") { _, context in
             try await service.disableUser(login: context.path("login"), as: context.actor)
+        }
+        api.put("admin/users/{login}/email") { request, context in
+            let body = try await request.decodeJSON(EmailBody.self)
+            return try await service.setEmail(login: context.path("login"), email: body.email, as: context.actor)
         }
         api.post("admin/users/{login}/enable") { _, context in
             try await service.enableUser(login: context.path("login"), as: context.actor)

@@ -60,6 +60,7 @@ public func buildRouter(
     ReportsController(service: service).register(on: api)
     AdminController(service: service).register(on: api)
     PublicationController(service: service).register(on: api)
+    NotificationsController(service: service).register(on: api)
 
     let pages = try Pages()
     if publicReports {

@@ -29,8 +29,11 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
     await warnUnlessSchemaIsCurrent(pool: pool, logger: logger)
     var app = try buildApplication(configuration: configuration, service: service, logger: logger)
     // A service of the application: at graceful shutdown the HTTP server stops first (in-flight requests finish),
-    // then the publisher stops, then the pool closes its connections.
-    app.addServices(pool, Publisher(service: service, logger: logger))
+    // then the publisher and the notification worker stop (services stop in reverse order), then the pool closes
+    // its connections.
+    app.addServices(
+        pool, Publisher(service: service, logger: logger),
+        NotificationWorker(service: service, mail: configuration.mail, logger: logger))
     try await app.runService()
 }
 
@@ -125,7 +128,9 @@ struct DemoServer {
                         setup, periodState: periodState, url: "http://\(configuration.host):\(port)",
                         dataDirectory: postgres)
                 })
-            app.addServices(Publisher(service: service, logger: logger))
+            app.addServices(
+                Publisher(service: service, logger: logger),
+                NotificationWorker(service: service, mail: configuration.mail, logger: logger))
             logger.info("demo ready", metadata: ["address": "\(address)"])
             try await app.runService()
         }

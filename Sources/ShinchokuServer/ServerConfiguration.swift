@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// a stuck statement or a transaction its client abandoned ends on the server's side too.
     public var statementTimeout: Duration
 
+    /// Notifications' mail: the public URL of links, the SMTP server (none: no mail), the From address.
+    public var mail = MailConfiguration()
+
     /// How long `/readyz` waits for the database (or the request timeout, if shorter): load balancers poll it.
     public static let readinessTimeout: Duration = .seconds(2)
 
@@ -66,6 +69,42 @@ extension ServerConfiguration {
             maxConnections: poolSize, acquireTimeout: requestTimeout, statementTimeout: statementTimeout,
             idleInTransactionSessionTimeout: statementTimeout)
     }
+}
+
+/// How notification mails are sent (docs/notifications.md).
+public struct MailConfiguration: Sendable {
+    /// The server's URL as people reach it, without a trailing slash: mails' links start with it, and its host ends
+    /// every `Message-ID`.
+    public var publicURL: String
+    /// `smtp://host:port` (may hold a user and password, never logged); nil: no mail is sent, notifications are
+    /// still written and shown in the app, and the outbox keeps the mails for a later start with a server.
+    public var smtpURL: String?
+    /// The envelope sender and `From:`.
+    public var from: String
+    /// How often the worker looks for due mails.
+    public var pollInterval: Duration
+    /// The first retry's delay; each further one doubles, up to ``maximumRetryDelay``.
+    public var retryDelay: Duration
+    public var maximumRetryDelay: Duration
+    /// How often the reminders' check runs.
+    public var reminderInterval: Duration
+
+    public init(
+        publicURL: String = "http://127.0.0.1:8080", smtpURL: String? = nil, from: String = "shinchoku@127.0.0.1",
+        pollInterval: Duration = .seconds(2), retryDelay: Duration = .seconds(30),
+        maximumRetryDelay: Duration = .seconds(3600), reminderInterval: Duration = .seconds(3600)
+    ) {
+        self.publicURL = publicURL
+        self.smtpURL = smtpURL
+        self.from = from
+        self.pollInterval = pollInterval
+        self.retryDelay = retryDelay
+        self.maximumRetryDelay = maximumRetryDelay
+        self.reminderInterval = reminderInterval
+    }
+
+    /// The host of ``publicURL``, for `Message-ID`s.
+    var messageIDHost: String { URLComponents(string: publicURL)?.host ?? "localhost" }
 }
 
 /// Limits of the HTTP API.

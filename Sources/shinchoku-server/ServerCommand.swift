@@ -13,7 +13,8 @@ struct ServerCommand: AsyncParsableCommand {
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
             variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
             SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false), SHINCHOKU_PUBLIC_REPORTS (true or \
-            false; --no-public-reports wins).
+            false; --no-public-reports wins), SHINCHOKU_PUBLIC_URL, SHINCHOKU_SMTP_URL, SHINCHOKU_MAIL_FROM. Without an \
+            SMTP URL no mail is sent; notifications are still written and shown in the app.
 
             Examples:
               shinchoku-server --demo
@@ -62,6 +63,18 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve published editions without login under /published (default: served).")
     var noPublicReports = false
 
+    @Option(help: "The URL people reach the server at, for links in mails (default http://127.0.0.1:8080).")
+    var publicURL: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The SMTP server notifications are mailed through, as smtp://host:port (user:password@ allowed; never "
+                + "logged). Default SHINCHOKU_SMTP_URL; none: no mail.", valueName: "url"))
+    var smtpURL: String?
+
+    @Option(help: "The From address of notification mails (default SHINCHOKU_MAIL_FROM, else shinchoku@<host>).")
+    var mailFrom: String?
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -91,16 +104,40 @@ struct ServerCommand: AsyncParsableCommand {
         guard tlsText == nil || ["true", "false", "1", "0"].contains(tlsText!) else {
             throw ValidationError("SHINCHOKU_BEHIND_TLS must be true or false.")
         }
-        let publicText = env["SHINCHOKU_PUBLIC_REPORTS"]?.lowercased()
-        guard publicText == nil || ["true", "false", "1", "0"].contains(publicText!) else {
+        let publicReportsText = env["SHINCHOKU_PUBLIC_REPORTS"]?.lowercased()
+        guard publicReportsText == nil || ["true", "false", "1", "0"].contains(publicReportsText!) else {
             throw ValidationError("SHINCHOKU_PUBLIC_REPORTS must be true or false.")
+        }
+        let publicText = publicURL ?? env["SHINCHOKU_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+        guard let publicParts = URLComponents(string: publicText),
+            ["http", "https"].contains(publicParts.scheme ?? ""),
+            let publicHost = publicParts.host, !publicHost.isEmpty
+        else {
+            throw ValidationError(
+                "--public-url must be an http:// or https:// URL such as https://shinchoku.example.jp.")
+        }
+        let smtpText = (smtpURL ?? env["SHINCHOKU_SMTP_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+        if let smtpText {
+            guard let parts = URLComponents(string: smtpText), ["smtp", "smtps"].contains(parts.scheme ?? ""),
+                parts.host?.isEmpty == false
+            else {
+                // The URL may hold a password: never repeat it.
+                throw ValidationError("--smtp-url must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:25.")
+            }
+        }
+        let from = mailFrom ?? env["SHINCHOKU_MAIL_FROM"] ?? "shinchoku@\(publicHost)"
+        guard from.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$", options: .regularExpression) != nil else {
+            throw ValidationError("--mail-from must be a plain address such as shinchoku@example.jp.")
         }
         var configuration = ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
             poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
             requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
             trustedProxies: trustedProxy, behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
-        configuration.publicReports = !noPublicReports && publicText != "false" && publicText != "0"
+        configuration.publicReports = !noPublicReports && publicReportsText != "false" && publicReportsText != "0"
+        configuration.mail = MailConfiguration(
+            publicURL: publicText.hasSuffix("/") ? String(publicText.dropLast()) : publicText, smtpURL: smtpText,
+            from: from)
         return configuration
     }
 

@@ -53,6 +53,12 @@ public enum Fixtures {
         }
     }
 
+    /// The notification tables, once migration 0008 has made them.
+    static func notificationTables(_ c: Connection) throws -> [String] {
+        try c.query("SELECT to_regclass('public.notifications') IS NOT NULL")[0].decode(Bool.self, at: 0)
+            ? ["notifications", "mail_outbox", "notification_reminders"] : []
+    }
+
     /// A fingerprint of every mutable table's content, to prove a rejected call changed nothing.
     public static func snapshot(_ db: TestDB) async throws -> String {
         try await db.superuserPool.withConnection { c in
@@ -61,7 +67,7 @@ public enum Fixtures {
                 "departments", "projects", "indicators", "users", "sessions", "periods", "period_extensions",
                 "figures", "narratives", "workflow_events", "reviews", "audit_events", "excusals",
                 "publication_requests", "editions", "edition_files",
-            ] {
+            ] + (try notificationTables(c)) {
                 let rows = try c.query(
                     "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(identifier: table) t")
                 s += table + ":" + (try rows[0].decode(String.self, at: 0)) + "\n"

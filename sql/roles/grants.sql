@@ -38,7 +38,29 @@ GRANT INSERT, DELETE ON login_failures TO shinchoku_app;
 -- Publication (0007). Excusals: approvers (policies). Requests: written by approvals and manual publications, marked
 -- processed by the publisher, which has no acting user (no row-level security; docs/security.md). Editions and their
 -- files: append-only, and a trigger refuses UPDATE, DELETE and TRUNCATE even to the owner.
-GRANT SELECT, INSERT, DELETE ON excusals TO shinchoku_app;
-GRANT SELECT, INSERT ON publication_requests TO shinchoku_app;
-GRANT UPDATE (processed_at, outcome) ON publication_requests TO shinchoku_app;
-GRANT SELECT, INSERT ON editions, edition_files TO shinchoku_app;
+-- (Only once migration 0007 has run: a database migrated part of the way has no such tables yet.)
+DO $$
+BEGIN
+    IF to_regclass('public.editions') IS NOT NULL THEN
+        GRANT SELECT, INSERT, DELETE ON excusals TO shinchoku_app;
+        GRANT SELECT, INSERT ON publication_requests TO shinchoku_app;
+        GRANT UPDATE (processed_at, outcome) ON publication_requests TO shinchoku_app;
+        GRANT SELECT, INSERT ON editions, edition_files TO shinchoku_app;
+    END IF;
+END $$;
+
+-- Notifications (migration 0008). No row-level security: they are written in the transaction of the event that
+-- causes them (for other accounts than the actor) and by the server's reminder check and delivery worker, which act
+-- for nobody; the service reads and marks only the signed-in user's own. Users change only read_at; the outbox
+-- only its delivery columns; reminders are append-only.
+-- (Only once migration 0008 has run: a database migrated part of the way has no such tables yet.)
+DO $$
+BEGIN
+    IF to_regclass('public.notifications') IS NOT NULL THEN
+        GRANT SELECT, INSERT ON notifications, mail_outbox, notification_reminders TO shinchoku_app;
+        GRANT UPDATE (read_at) ON notifications TO shinchoku_app;
+        GRANT UPDATE (message_id, attempts, next_attempt_at, last_error, sent_at, failed_at) ON mail_outbox
+            TO shinchoku_app;
+        GRANT UPDATE (email) ON users TO shinchoku_app;
+    END IF;
+END $$;

@@ -30,6 +30,7 @@ struct AccountSnapshot: Encodable {
     var department: String?
     var disabled: Bool
     var version: Int
+    var email: String?
     /// How many sessions a change ended, when it ended any.
     var sessionsEnded: Int?
 
@@ -40,6 +41,7 @@ struct AccountSnapshot: Encodable {
         department = user.department
         disabled = user.disabled
         version = user.version
+        email = user.email
         self.sessionsEnded = sessionsEnded
     }
 }
@@ -65,6 +67,29 @@ enum AccountStore {
         v.require(
             !reservedLogins.contains(login), "login", "\(login) is reserved",
             ja: "ログインID「\(login)」はシステムが使うため登録できません。別のログインIDにしてください。")
+    }
+
+    /// An email address as the database's `users_email_format` accepts it.
+    static func checkEmail(_ email: String, into v: inout Validation) {
+        let ok =
+            email.utf8.count <= 254
+            && email.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", options: .regularExpression)
+                != nil
+        v.require(
+            ok, "email", "must be a plain address such as name@example.jp",
+            ja: "メールアドレスは name@example.jp のような形で入力してください。")
+    }
+
+    /// Refuses an address another account has, whatever its case.
+    static func requireFreeEmail(_ c: Connection, _ email: String, besides id: Int?) throws {
+        let taken = try c.query(
+            "SELECT login FROM users WHERE lower(email) = lower(\(email)) AND id IS DISTINCT FROM \(id)"
+        ).first?.decode(String.self)
+        if let taken {
+            throw ServiceError.conflict(
+                "The email address is already used by the account \(taken).",
+                ja: "このメールアドレスは既にアカウント「\(taken)」で使われています。")
+        }
     }
 
     /// Adds the field errors of a role and department that do not go together.
@@ -174,14 +199,15 @@ enum AccountStore {
         let lock: SQLQuery = forUpdate ? " FOR UPDATE OF u" : ""
         let rows = try c.query(
             """
-            SELECT u.id, u.login, u.display_name, u.role::text, d.code, u.disabled_at IS NOT NULL, u.created_at, u.version
+            SELECT u.id, u.login, u.display_name, u.role::text, d.code, u.disabled_at IS NOT NULL, u.created_at, u.version,
+                   u.email
             FROM users u LEFT JOIN departments d ON d.id = u.department_id
             WHERE \(login)::text IS NULL OR u.login = \(login)
             ORDER BY u.login
             """ + lock)
         return try rows.map { r in
-            let (id, login, name, role, department, disabled, created, version) = try r.decode(
-                (Int, String, String, String, String?, Bool, Date, Int).self)
+            let (id, login, name, role, department, disabled, created, version, email) = try r.decode(
+                (Int, String, String, String, String?, Bool, Date, Int, String?).self)
             guard let role = Role(rawValue: role) else {
                 throw PostgresError(kind: .decoding, message: "unexpected role in users.role")
             }
@@ -189,7 +215,7 @@ enum AccountStore {
                 id,
                 UserInfo(
                     login: login, displayName: name, role: role, department: department, disabled: disabled,
-                    createdAt: created, version: version)
+                    createdAt: created, version: version, email: email)
             )
         }
     }

@@ -11,6 +11,8 @@ public struct UserInfo: Sendable, Equatable, Codable {
     public var disabled: Bool
     public var createdAt: Date
     public var version: Int
+    /// Where notifications are mailed; nil when none is set (the account still gets in-app notifications).
+    public var email: String? = nil
 }
 
 /// A new account, and its password when Shinchoku generated one.
@@ -57,10 +59,11 @@ extension ShinchokuService {
     /// no department; an admin to none; a password has 12 characters or more.
     public func createUser(
         login: String, displayName: String, role: Role, department: String?, password: String? = nil,
-        as reference: ActorReference
+        email: String? = nil, as reference: ActorReference
     ) async throws -> CreatedUser {
         var v = Validation()
         AccountStore.checkLogin(login, into: &v)
+        if let email { AccountStore.checkEmail(email, into: &v) }
         v.require(
             !displayName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "display_name", "must not be empty",
             ja: "氏名を入力してください。")
@@ -78,11 +81,12 @@ extension ShinchokuService {
         let user = try await perform(as: reference) { tx in
             // Again: someone may have taken the login or removed the department while we hashed.
             try AccountStore.checkCreate(tx, login: login, role: role, department: department, inputErrors: inputErrors)
+            if let email { try AccountStore.requireFreeEmail(tx.connection, email, besides: nil) }
             try tx.connection.execute(
                 """
-                INSERT INTO users (login, display_name, role, department_id, password_hash)
+                INSERT INTO users (login, display_name, role, department_id, password_hash, email)
                 VALUES (\(login), \(name), \(role.rawValue),
-                        (SELECT id FROM departments WHERE code = \(department)), \(hash))
+                        (SELECT id FROM departments WHERE code = \(department)), \(hash), \(email))
                 """)
             let created = try AccountStore.existing(tx.connection, login: login).info
             try tx.audit(
@@ -176,6 +180,36 @@ extension ShinchokuService {
             try tx.audit(
                 .userSetRole, id: login, before: AccountSnapshot(before.info),
                 after: AccountSnapshot(after))
+            return after
+        }
+    }
+
+    /// Sets or clears (nil) an account's email address, where its notifications are mailed. Admin only; audited as
+    /// `user.set_email`.
+    ///
+    /// Rules: a plain address (`name@host.domain`, at most 254 characters, no display name); one account per address,
+    /// whatever its case (`conflict` otherwise).
+    public func setEmail(login: String, email: String?, as reference: ActorReference) async throws -> UserInfo {
+        var v = Validation()
+        if let email { AccountStore.checkEmail(email, into: &v) }
+        try v.check()
+        return try await perform(as: reference) { tx in
+            try tx.require(.admin, to: "set email addresses")
+            let c = tx.connection
+            let before = try AccountStore.existing(c, login: login, forUpdate: true)
+            if before.info.email == email {
+                throw ServiceError.conflict(
+                    "\(login) has that email address already.", ja: "「\(login)」には既にそのメールアドレスが設定されています。")
+            }
+            if let email { try AccountStore.requireFreeEmail(c, email, besides: before.id) }
+            try c.execute(
+                """
+                UPDATE users SET email = \(email), version = version + 1, updated_at = now()
+                WHERE id = \(before.id)
+                """)
+            let after = try AccountStore.existing(c, login: login).info
+            try tx.audit(
+                .userSetEmail, id: login, before: AccountSnapshot(before.info), after: AccountSnapshot(after))
             return after
         }
     }

@@ -39,6 +39,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case userSetPassword = "user.set_password"
     case userResetPassword = "user.reset_password"
     case userChangePassword = "user.change_password"
+    case userSetEmail = "user.set_email"
     case sessionLogin = "session.login"
     case sessionLogout = "session.logout"
 
@@ -62,7 +63,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
         case .projectAssign: .project
         case .planImport: .plan
         case .userCreate, .userDisable, .userEnable, .userSetRole, .userSetPassword, .userResetPassword,
-            .userChangePassword:
+            .userChangePassword, .userSetEmail:
             .user
         case .sessionLogin, .sessionLogout: .session
         }

@@ -30,6 +30,8 @@ public struct DemoSetup: Sendable, Equatable {
 extension ShinchokuService {
     /// The demo's admin login.
     public static let demoAdmin = "admin"
+    /// The demo accounts' mail domain: `ports@demo.shinchoku.invalid` (RFC 2606 `.invalid`, never delivered anywhere real).
+    public static let demoMailDomain = "demo.shinchoku.invalid"
     /// The display name that marks the demo's own admin account.
     static let demoAdminName = "デモ管理者"
     /// The demo's approver login (the planning division).
@@ -57,7 +59,7 @@ extension ShinchokuService {
         for d in plan.departments where !existing.contains(d.code) {
             _ = try await createUser(
                 login: d.code, displayName: "\(d.name) 担当", role: d.approving ? .approver : .clerk,
-                department: d.code, as: admin)
+                department: d.code, email: "\(d.code)@\(Self.demoMailDomain)", as: admin)
             created.append(d.code)
         }
 
@@ -174,7 +176,8 @@ extension ShinchokuService {
         }
         if admins.isEmpty {
             _ = try await createUser(
-                login: Self.demoAdmin, displayName: Self.demoAdminName, role: .admin, department: nil, as: .local)
+                login: Self.demoAdmin, displayName: Self.demoAdminName, role: .admin, department: nil,
+                email: "\(Self.demoAdmin)@\(Self.demoMailDomain)", as: .local)
             created.append(Self.demoAdmin)
         } else if admins != [Self.demoAdmin] {
             throw ServiceError.forbidden(

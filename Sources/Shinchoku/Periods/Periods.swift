@@ -87,6 +87,9 @@ extension ShinchokuService {
     public func openPeriod(_ code: PeriodCode, as reference: ActorReference) async throws -> PeriodInfo {
         try await perform(as: reference) { tx in
             try tx.require(.admin, to: "open periods")
+            // The clerks of departments with missing items hear of it, in this transaction (refused: rolled back).
+            let due = try PeriodStore.existing(tx.connection, code).dueOn
+            try NotificationStore.remind(tx.connection, kind: .periodOpened, period: code, due: due)
             return try PeriodStore.move(tx, code, from: [.planned], to: .open, action: .periodOpen, reason: nil) {
                 state in
                 state == .open

@@ -404,7 +404,7 @@ enum EditionStore {
             UPDATE publication_requests SET processed_at = clock_timestamp(), outcome = 'published'
             WHERE id = \(p.request.id)
             """)
-        // Notifications: publication → everyone (wired at merge)
+        // Notifications: publication → everyone, in this transaction.
         try EditionHooks.published(c, period: p.request.period, number: latest + 1, editionID: id)
         return try editions(c, period: p.request.period).first { $0.number == latest + 1 }
     }
@@ -421,9 +421,11 @@ extension EditionStore {
 
 /// The point where an edition's publication reaches the rest of the system, in the publishing transaction.
 enum EditionHooks {
-    /// Called in the transaction that stores edition `number` of `period`, after its files. The notifications part
-    /// writes its outbox rows here (publication → everyone).
-    static func published(_ c: Connection, period: PeriodCode, number: Int, editionID: Int) throws {}
+    /// Called in the transaction that stores edition `number` of `period`, after its files: every enabled account
+    /// is told (in the app, and by mail where it has an address), with a link to the public page of the period.
+    static func published(_ c: Connection, period: PeriodCode, number: Int, editionID: Int) throws {
+        _ = try Notifications.publication(on: c, period: period, edition: number, link: "/published/\(period)")
+    }
 }
 
 /// An Encodable wrapper for a snapshot's parts.

@@ -115,7 +115,8 @@ extension WorkflowGate {
         return (target, current)
     }
 
-    /// Takes a submit or review step on a locked, checked item: moves it, records the step and its audit event.
+    /// Takes a submit or review step on a locked, checked item: moves it, records the step, its notifications
+    /// (submit, return, approve: docs/notifications.md) and its audit event.
     static func transition<S: ReviewSubject>(
         _ subject: S.Type, _ tx: Transaction, _ action: WorkflowAction, _ target: S.Target, _ period: PeriodCode,
         _ current: ReviewRow<S.Content>, comment: String?
@@ -130,6 +131,10 @@ extension WorkflowGate {
             tx, S.workflowSubject(id: current.id), action: action, from: current.state, version: current.version + 1,
             content: WorkflowJSON.encode(current.content), comment: comment, reviewedVersion: current.version)
         let after = try S.Store.info(c, id: current.id)
+        // Its notifications, in this same transaction: they exist exactly when the step does.
+        try notify(
+            tx, action, target: target, owner: target.owner, period: period, enteredBy: current.enteredBy,
+            comment: comment)
         if action == .approve { try PublicationRules.requestIfComplete(tx, period: period) }
         try tx.audit(
             S.auditAction(action), id: S.auditID(period, target), before: S.auditRecord(current),

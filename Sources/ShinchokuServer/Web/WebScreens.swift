@@ -28,6 +28,7 @@ struct WebScreens: Sendable {
         ReportScreens(screens: self).register(on: web)
         AccountScreens(screens: self).register(on: web)
         AdminScreens(screens: self).register(on: web)
+        NotificationScreens(screens: self).register(on: web)
     }
 
     /// The signed-in user of a request, from the service; `unauthenticated` (a redirect to the login) without one.
@@ -59,6 +60,7 @@ struct Viewer: Sendable {
         }
         nav.append(.init(href: "/periods", label: "期間別の状況"))
         nav.append(.init(href: "/reports", label: "報告書"))
+        nav.append(.init(href: "/notifications", label: "通知"))
         nav.append(.init(href: "/account", label: "パスワード変更"))
         for i in nav.indices where nav[i].href == current { nav[i].current = true }
         return Frame(
