@@ -59,6 +59,10 @@ public enum XLSXReport {
         let styles = try Styles(book)
         try writeIndicators(data, options: options, book: book, styles: styles)
         var used: Set<String> = [indicatorSheetName.lowercased()]
+        if let corrections = data.corrections {
+            try writeCorrections(corrections, book: book, styles: styles)
+            used.insert(correctionsSheetName.lowercased())
+        }
         for project in data.projects {
             let name = sheetName(code: project.code, title: project.title, used: used)
             used.insert(name.lowercased())
@@ -111,6 +115,28 @@ public enum XLSXReport {
         }
         for (c, w) in widths.enumerated() { try sheet.setColumn(c, width: columnWidth(w, maximum: 60)) }
         try sheet.freezeRows(1)
+    }
+
+    /// The sheet of an edition's 正誤表, right after the indicator sheet.
+    static let correctionsSheetName = "正誤表"
+
+    /// An edition's 正誤表: its heading, then the same columns as in the other formats (``ReportAppendix``).
+    private static func writeCorrections(
+        _ corrections: ReportData.Corrections, book: borrowing XLSXWorkbook, styles: Styles
+    ) throws(XLSXError) {
+        let sheet = try book.addWorksheet(correctionsSheetName)
+        let columns = ReportAppendix.correctionColumns
+        var widths = columns.map { DisplayWidth.of($0) }
+        try sheet.write(0, 0, text: ReportAppendix.correctionsHeading(corrections), styles.header)
+        for (c, title) in columns.enumerated() { try sheet.write(1, c, text: title, styles.header) }
+        for (r, entry) in corrections.entries.enumerated() {
+            for (c, text) in ReportAppendix.cells(entry).enumerated() {
+                try sheet.write(r + 2, c, text: text, styles.body)
+                widths[c] = max(widths[c], DisplayWidth.of(text))
+            }
+        }
+        for (c, w) in widths.enumerated() { try sheet.setColumn(c, width: columnWidth(w, maximum: 60)) }
+        try sheet.freezeRows(2)
     }
 
     /// Writes one cell; returns the text it shows, for the column width.

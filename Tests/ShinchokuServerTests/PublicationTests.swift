@@ -80,7 +80,7 @@ struct PublicationTests {
                     try await db.superuserPool.withConnection { c in _ = try c.execute(sql) }
                 }
             }
-            #expect(try await PublicationFixtures.editions(db, q1)[1]?.count == 4)
+            #expect(try await PublicationFixtures.editions(db, q1)[1]?.count == EditionFormats.all.count)
         }
     }
 
@@ -147,6 +147,16 @@ struct PublicationTests {
                 #expect(text.contains("1-1.1"), "\(format)")
                 #expect(text.contains("集計誤りのため訂正"), "\(format)")
                 #expect(text.contains("政策企画課 審査担当"), "\(format)")
+            }
+            // The workbook carries it too, as a sheet of its own after the indicator table.
+            if await XLSXReader.shouldRun() {
+                let xlsx = try #require(try await s.editionFile(period: q1, number: 2, format: "xlsx"))
+                let book = try await XLSXReader.read(xlsx.bytes)
+                #expect(book.sheets.map(\.name).prefix(2) == ["指標", "正誤表"])
+                let cells = (book.sheet("正誤表")?.rows ?? []).flatMap { $0 }.compactMap(\.value)
+                #expect(cells.first == "正誤表（第2版）")
+                #expect(cells.contains { $0.contains("1-1.1") }, "\(cells)")
+                #expect(cells.contains("集計誤りのため訂正") && cells.contains("政策企画課 審査担当"), "\(cells)")
             }
             let md = String(
                 decoding: try #require(try await s.editionFile(period: q1, number: 2, format: "md")).bytes,
@@ -300,7 +310,7 @@ struct PublicationHTTPTests {
             #expect(latest.headers[.eTag] == "\"\(hashes["html"]!)\"")
             #expect(latest.headers[.cacheControl]?.contains("immutable") == false)
 
-            for format in ["md", "html", "csv", "json"] {
+            for format in EditionFormats.all.map(\.rawValue) {
                 let reply = try await api.call(.get, "/published/2021Q1/editions/1.\(format)")
                 #expect(reply.status == .ok, "\(format)")
                 #expect(reply.headers[.eTag] == "\"\(hashes[format]!)\"")
@@ -311,7 +321,7 @@ struct PublicationHTTPTests {
                 #expect(again.status == .notModified)
                 #expect(again.text.isEmpty)
             }
-            #expect(try await api.call(.get, "/published/2021Q1/editions/1.xlsx").status == .notFound)
+            #expect(try await api.call(.get, "/published/2021Q1/editions/1.pdf").status == .notFound)
             #expect(try await api.call(.get, "/published/2021Q1/editions/2.html").status == .notFound)
             #expect(try await api.call(.get, "/published/2021Q2").status == .notFound)
             #expect(try await api.call(.get, "/published/2020Q4").status == .notFound)
