@@ -3,7 +3,14 @@
 -- triggers of migration 0005 then narrow every write to the acting user's rows and columns.
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM shinchoku_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM shinchoku_app;
-GRANT USAGE ON SCHEMA public TO shinchoku_app;
+-- The schema: PostgreSQL 15 gives PUBLIC its USAGE already; granted here too where this role may (it owns the
+-- schema), so that a cluster that revoked it from PUBLIC still works.
+DO $$
+BEGIN
+    IF pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'public'), 'USAGE') THEN
+        GRANT USAGE ON SCHEMA public TO shinchoku_app;
+    END IF;
+END $$;
 
 -- Reading: everything but the migrations table.
 GRANT SELECT ON departments, plans, programs, projects, indicators, users, sessions, login_failures, periods,

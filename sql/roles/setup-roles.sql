@@ -16,4 +16,9 @@ END $$;
 ALTER ROLE shinchoku_owner NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 ALTER ROLE shinchoku_app NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
 -- The application must not act as the owner, whatever was granted before.
-REVOKE shinchoku_owner FROM shinchoku_app;
+DO $$
+BEGIN
+    IF pg_has_role('shinchoku_app', 'shinchoku_owner', 'MEMBER') THEN
+        REVOKE shinchoku_owner FROM shinchoku_app;
+    END IF;
+END $$;
