@@ -474,6 +474,26 @@ struct WebScreenTests {
             #expect(try await world.snapshot() == before)
         }
     }
+
+    @Test("公表までの状況 shows every department's required items and their states, from the completeness call")
+    func completenessScreen() async throws {
+        try await withWeb(logins: [Self.clerk]) { browsers, world, _ in
+            let clerk = browsers[Self.clerk]!
+            try await saveFigure(clerk, "/periods/2021Q1/figures/1-1.1", value: "3", submit: true)
+            let home = try await clerk.get("/")
+            #expect(home.html.contains("href=\"/periods/2021Q1/completeness\""))
+            let page = try await clerk.get("/periods/2021Q1/completeness")
+            Self.expectHTML(page, .ok, "completeness")
+            let c = try await world.service.completeness(period: PeriodCode("2021Q1")!, as: .login(Self.clerk))
+            #expect(page.html.contains("残り \(c.counts.outstanding) 件"))
+            for d in c.departments { #expect(page.html.contains(d.name), "\(d.code)") }
+            // The figure just submitted, in its row, and another department's missing one.
+            #expect(page.html.contains("<td>1-1.1</td>"))
+            #expect(page.html.contains("提出済み") && page.html.contains("未入力"))
+            let unknown = try await clerk.get("/periods/2099Q1/completeness")
+            #expect(unknown.status == .notFound)
+        }
+    }
 }
 
 /// Saves (and optionally submits) a figure through its form.

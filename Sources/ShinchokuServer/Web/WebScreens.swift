@@ -29,6 +29,7 @@ struct WebScreens: Sendable {
         AccountScreens(screens: self).register(on: web)
         AdminScreens(screens: self).register(on: web)
         NotificationScreens(screens: self).register(on: web)
+        CompletenessScreens(screens: self).register(on: web)
     }
 
     /// The signed-in user of a request, from the service; `unauthenticated` (a redirect to the login) without one.
