@@ -18,8 +18,10 @@ public struct Admin: AsyncParsableCommand {
             77 not allowed.
 
             Example:
-              shinchoku-admin db setup-roles --database-url postgresql://postgres@localhost/shinchoku
-              shinchoku-admin migrate --database-url postgresql://shinchoku_owner@localhost/shinchoku
+              sudo -u postgres shinchoku-admin db setup-roles \\
+                  --database-url postgresql:///shinchoku
+              shinchoku-admin migrate \\
+                  --database-url postgresql://shinchoku_owner@localhost/shinchoku
               export DATABASE_URL=postgresql://shinchoku_app@localhost/shinchoku
               shinchoku-admin period open 2021Q1 --as admin
             """,

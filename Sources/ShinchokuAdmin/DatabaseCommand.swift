@@ -10,7 +10,8 @@ extension Admin {
             abstract: "Set up the database's roles.",
             discussion: """
                 Example:
-                  shinchoku-admin db setup-roles --database-url postgresql://postgres@db/shinchoku
+                  sudo -u postgres shinchoku-admin db setup-roles \\
+                      --database-url postgresql:///shinchoku
                 """,
             subcommands: [SetupRoles.self])
 
@@ -28,8 +29,10 @@ extension Admin {
                     certificate authentication. See docs/security.md.
 
                     Examples:
-                      sudo -u postgres shinchoku-admin db setup-roles --database-url postgresql:///shinchoku
-                      shinchoku-admin migrate --database-url postgresql://shinchoku_owner@db/shinchoku
+                      sudo -u postgres shinchoku-admin db setup-roles \\
+                          --database-url postgresql:///shinchoku
+                      shinchoku-admin migrate \\
+                          --database-url postgresql://shinchoku_owner@db/shinchoku
                     """)
 
             @OptionGroup var options: SharedOptions

@@ -13,7 +13,8 @@ extension Admin {
 
                 Examples:
                   shinchoku-admin migrate --dry-run
-                  shinchoku-admin migrate --database-url postgresql://shinchoku@db/shinchoku
+                  shinchoku-admin migrate \\
+                      --database-url postgresql://shinchoku_owner@db/shinchoku
                 """)
 
         @Flag(help: "List the migrations that would run, and run none.")

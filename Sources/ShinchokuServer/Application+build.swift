@@ -15,7 +15,8 @@ public func buildApplication(
 ) throws -> Application<RouterResponder<ShinchokuRequestContext>> {
     let router = try buildRouter(
         service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies,
-        behindTLS: configuration.behindTLS, publicReports: configuration.publicReports)
+        behindTLS: configuration.behindTLS, publicReports: configuration.publicReports,
+        publicURL: configuration.mail.publicURL)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -34,7 +35,7 @@ public func buildApplication(
 /// `trustedProxies` and `behindTLS`: see ``ServerConfiguration``.
 public func buildRouter(
     service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = [],
-    behindTLS: Bool = false, publicReports: Bool = true
+    behindTLS: Bool = false, publicReports: Bool = true, publicURL: String = MailConfiguration().publicURL
 ) throws -> Router<ShinchokuRequestContext> {
     let router = Router(context: ShinchokuRequestContext.self)
     let routes = RouteTable()
@@ -64,7 +65,9 @@ public func buildRouter(
 
     let pages = try Pages()
     if publicReports {
-        PublishedController<ShinchokuRequestContext>(service: service, pages: pages).register(on: router)
+        PublishedController<ShinchokuRequestContext>(
+            service: service, pages: pages, publicURL: publicURL
+        ).register(on: router)
     }
     WebScreens(
         service: service, pages: pages,

@@ -10,6 +10,9 @@ import ShinchokuReports
 struct PublishedController<Context: RequestContext>: Sendable {
     let service: ShinchokuService
     let pages: Pages
+    /// Where people reach the server (`--public-url`), for the feed's absolute links and ids: never the request's
+    /// `Host`, which any client chooses, so that the feed's ids stay the same.
+    let publicURL: String
 
     /// An edition's HTML is a standalone page with an inline stylesheet and inline SVG: no script, nothing fetched.
     static var editionContentSecurityPolicy: String {
@@ -23,9 +26,9 @@ struct PublishedController<Context: RequestContext>: Sendable {
             response.headers[.cacheControl] = "public, no-cache"
             return response
         }
-        router.get("published.atom") { request, _ in
+        router.get("published.atom") { _, _ in
             let editions = try await service.editions()
-            let body = ByteBuffer(string: Self.atom(editions, base: Self.base(request)))
+            let body = ByteBuffer(string: Self.atom(editions, base: publicURL))
             return Response(
                 status: .ok,
                 headers: [
@@ -75,12 +78,6 @@ struct PublishedController<Context: RequestContext>: Sendable {
         if matches { return Response(status: .notModified, headers: headers) }
         headers[.contentLength] = String(file.bytes.count)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
-    }
-
-    /// `http://host` as the client asked for it, for the feed's absolute links.
-    static func base(_ request: Request) -> String {
-        let host = request.head.authority ?? "localhost"
-        return "http://\(host)"
     }
 
     struct FileLink {

@@ -331,6 +331,8 @@ struct PublicationHTTPTests {
             #expect(index.text.contains("/published/2021Q1/editions/1.html"))
             let feed = try await api.call(.get, "/published.atom")
             #expect(feed.contentType == "application/atom+xml; charset=utf-8")
+            // Links and ids come from the configured public URL, never from the request's Host.
+            #expect(feed.text.contains("<id>http://127.0.0.1:8080/published</id>"), "\(feed.text.prefix(400))")
             #expect(feed.text.contains("<entry>"))
             #expect(
                 feed.text.range(

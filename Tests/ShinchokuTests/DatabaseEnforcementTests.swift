@@ -309,6 +309,47 @@ import Testing
         }
     }
 
+    @Test("only an approver requests a publication, and only as themselves")
+    func publicationRequestsAreApprovers() async throws {
+        try await TestDatabase.withStandard { db in
+            let ids = try await Self.arrange(db)
+            let request: @Sendable (Int) -> SQLQuery = { who in
+                "INSERT INTO publication_requests (period_code, requested_by, manual, reason) VALUES ('2021Q2', \(who), true, '公表')"
+            }
+            let before = try await Fixtures.snapshot(db)
+            for who in [Fixtures.clerk("ports"), Fixtures.admin] {
+                let id = ids[who]!
+                let outcome = await Self.attempt(db, actor: String(id), request(id))
+                #expect(outcome.failureSQLState == .insufficientPrivilege, "\(who): \(outcome)")
+            }
+            let approver = ids[Fixtures.approver]!
+            let asSomeoneElse = await Self.attempt(db, actor: String(approver), request(ids[Fixtures.approver2]!))
+            #expect(asSomeoneElse.failureSQLState == .insufficientPrivilege)
+            #expect(try await Fixtures.snapshot(db) == before)
+            #expect(try await Self.attempt(db, actor: String(approver), request(approver)).get() == 1)
+        }
+    }
+
+    @Test("an audit event shows its actor's own login, whatever the statement said")
+    func auditLoginIsTheActors() async throws {
+        try await TestDatabase.withStandard { db in
+            let ids = try await Self.arrange(db)
+            let clerk = ids[Fixtures.clerk("ports")]!
+            let rows = try await Self.attempt(
+                db, actor: String(clerk),
+                """
+                INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id)
+                VALUES (\(clerk), 'admin', 'user.set_password', 'user', 'clerk-ports')
+                """
+            ).get()
+            #expect(rows == 1)
+            let login = try await W.scalar(
+                db, String.self, "SELECT actor_login FROM audit_events ORDER BY chain_seq DESC LIMIT 1")
+            #expect(login == Fixtures.clerk("ports"))
+            #expect(try await db.service().verifyAuditChain(as: .login(Fixtures.admin)).isIntact)
+        }
+    }
+
     static let historyTables = ["audit_events", "workflow_events", "reviews"]
 
     @Test(

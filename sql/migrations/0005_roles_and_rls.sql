@@ -297,6 +297,10 @@ CREATE TRIGGER reviews_no_truncate BEFORE TRUNCATE ON reviews
 -- A superuser is outside this model (they can disable any trigger); the check binds the app role and the owner.
 CREATE FUNCTION audit_events_attributed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- The login shown with the event is the actor's own, whatever the statement said.
+    IF NEW.actor_id IS NOT NULL THEN
+        NEW.actor_login := (SELECT login FROM users WHERE id = NEW.actor_id);
+    END IF;
     IF NEW.actor_id IS DISTINCT FROM app_actor_id() AND NOT (NEW.actor_id IS NULL AND app_bootstrapping())
         AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         RAISE EXCEPTION 'an audit event is written by the acting user (app.actor_id)'

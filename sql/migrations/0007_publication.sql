@@ -41,11 +41,15 @@ CREATE TABLE publication_requests (
 );
 CREATE INDEX publication_requests_pending ON publication_requests (id) WHERE processed_at IS NULL;
 
--- Whoever requests is the acting user (a worker has none, and only marks requests processed).
+-- Whoever requests is the acting user, and an approver: the approval that completes a period and a manual
+-- publication are both theirs (a worker has no actor, and only marks requests processed).
 CREATE FUNCTION publication_requests_attributed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.requested_by IS DISTINCT FROM app_actor_id() THEN
         RAISE EXCEPTION 'a publication request is made by the acting user' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF app_actor_role() IS DISTINCT FROM 'approver' THEN
+        RAISE EXCEPTION 'only approvers request a publication' USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END $$;
