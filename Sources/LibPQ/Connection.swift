@@ -177,6 +177,7 @@ public final class Connection {
         checkThread()
         try sendPendingBegin()
         transactionScope?.transactionIDCurrent = false
+        if statementCache.count > 0 { statementCache.invalidateAll() }  // a script may change any table
         let start = ContinuousClock.now
         let result = PQexec(handle, sql)
         roundTripCount += 1

@@ -345,6 +345,10 @@ extension Connection {
     /// the cache evicted earlier are deallocated in front when the connection is outside a transaction, in a segment
     /// of their own so that their failure cannot touch the statements.
     func exchange(_ items: inout [Outgoing]) -> [Reply] {
+        if statementCache.count > 0 && items.contains(where: { $0.key == nil && StatementCache.changesSchema($0.sql) })
+        {
+            statementCache.invalidateAll()
+        }
         var deallocations: [String] = []
         if !statementCache.pendingDeallocations.isEmpty && PQtransactionStatus(handle) == PQTRANS_IDLE {
             deallocations = statementCache.takePendingDeallocations()

@@ -96,8 +96,27 @@ struct StatementCache {
     /// named statement saves is parsing and planning. Utility statements (BEGIN, SET, DDL, VACUUM) gain nothing,
     /// and some of them refuse to run as part of a pipeline.
     static func isPlannable(_ sql: String) -> Bool {
+        switch firstKeyword(sql) {
+        case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH": true
+        default: false
+        }
+    }
+
+    /// Whether the statement may change what a prepared statement returns (CREATE, ALTER, DROP): a temporary table
+    /// made again with other columns, a migration. The server refuses a prepared statement whose result type
+    /// changed (0A000), and inside a transaction that cannot be undone by preparing again, so the connection
+    /// drops its cache before such a statement instead.
+    static func changesSchema(_ sql: String) -> Bool {
+        switch firstKeyword(sql) {
+        case "CREATE", "ALTER", "DROP": true
+        default: false
+        }
+    }
+
+    /// The statement's first word in upper case, after white space, parentheses and comments; empty when longer
+    /// than any word looked for.
+    private static func firstKeyword(_ sql: String) -> String {
         var bytes = sql.utf8[...]
-        // Leading white space, parentheses and comments.
         while let b = bytes.first {
             if b == UInt8(ascii: " ") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
                 || b == UInt8(ascii: "(")
@@ -119,11 +138,8 @@ struct StatementCache {
                 (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
             else { break }
             word.append(b & ~0x20)  // upper case
-            if word.count > 6 { return false }
+            if word.count > 6 { return "" }
         }
-        switch String(decoding: word, as: UTF8.self) {
-        case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH": return true
-        default: return false
-        }
+        return String(decoding: word, as: UTF8.self)
     }
 }

@@ -107,6 +107,29 @@ import Testing
         }
     }
 
+    /// This connection's own schema changes (a temporary table made again with another column type, a migration)
+    /// drop its cache first, so that a transaction never meets a statement whose result type changed.
+    @Test func ownSchemaChangesDropTheCache() async throws {
+        try await TestDatabase.with(migrated: false, maxConnections: 1) { db in
+            let values = try await db.pool.withConnection { c in
+                var values: [String] = []
+                for type in ["integer", "text", "numeric"] {
+                    values.append(
+                        try c.withTransaction { c in
+                            try c.execute("CREATE TEMP TABLE scratch (v \(unsafeRaw: type)) ON COMMIT DROP")
+                            try c.execute("INSERT INTO scratch VALUES ('7')")
+                            // The same text each time, with a result type that changes.
+                            return try c.query("SELECT v, pg_typeof(v)::text FROM scratch").single().decode(
+                                String.self, at: 1)
+                        })
+                    _ = try c.query("SELECT * FROM pg_class LIMIT 0")
+                }
+                return values
+            }
+            #expect(values == ["integer", "text", "numeric"])
+        }
+    }
+
     @Test(arguments: ["DISCARD ALL", "DEALLOCATE ALL"])
     func statementsDroppedBehindOurBackArePreparedAgain(_ drop: String) async throws {
         try await TestDatabase.with(migrated: false, maxConnections: 1) { db in
@@ -133,21 +156,23 @@ import Testing
         }
     }
 
+    /// Another connection (another server's migration) changes a table under a prepared statement.
     @Test func tableChangedUnderAPreparedStatement() async throws {
         try await TestDatabase.with(migrated: false, maxConnections: 1) { db in
             try await db.run("CREATE TABLE t (a integer)", "INSERT INTO t VALUES (1)")
-            let columns = try await db.pool.withConnection { c in
-                var columns = [try c.query("SELECT * FROM t").columnNames]
-                try c.execute("ALTER TABLE t ADD COLUMN b integer")
-                // Outside a transaction the statement is prepared again and run again.
-                columns.append(try c.query("SELECT * FROM t").columnNames)
-                return columns
+            func elsewhere(_ sql: String) async throws {
+                try await withPool(db, .init(maxConnections: 1)) { other in
+                    try await other.withConnection { c in _ = try c.execute(SQLQuery(unsafeSQL: sql)) }
+                }
             }
+            var columns = [try await db.pool.withConnection { c in try c.query("SELECT * FROM t").columnNames }]
+            try await elsewhere("ALTER TABLE t ADD COLUMN b integer")
+            // Outside a transaction the statement is prepared again and run again.
+            columns.append(try await db.pool.withConnection { c in try c.query("SELECT * FROM t").columnNames })
             #expect(columns == [["a"], ["a", "b"]])
 
             // Inside a transaction that has run something, the error goes up; the next use works.
-            try await db.pool.withConnection { c in _ = try c.query("SELECT * FROM t") }
-            try await db.run("ALTER TABLE t ADD COLUMN c integer")
+            try await elsewhere("ALTER TABLE t ADD COLUMN c integer")
             let error = await #expect(throws: PostgresError.self) {
                 try await db.pool.withTransaction { c in
                     try c.execute("INSERT INTO t (a) VALUES (2)")

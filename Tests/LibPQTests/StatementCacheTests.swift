@@ -61,4 +61,12 @@ import Testing
     func onlyPlannedStatementsArePrepared(_ sql: String, _ plannable: Bool) {
         #expect(StatementCache.isPlannable(sql) == plannable)
     }
+
+    @Test func schemaChangesAreRecognised() {
+        #expect(StatementCache.changesSchema("CREATE TEMP TABLE t (v int)"))
+        #expect(StatementCache.changesSchema(" alter table t add column w int"))
+        #expect(StatementCache.changesSchema("DROP TABLE t"))
+        #expect(!StatementCache.changesSchema("SELECT 1"))
+        #expect(!StatementCache.changesSchema("CREATED"))
+    }
 }
