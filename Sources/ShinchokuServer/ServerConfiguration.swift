@@ -42,6 +42,10 @@ public struct ServerConfiguration: Sendable {
     /// reports are public information.
     public var publicReports: Bool = true
 
+    /// Run statements as named prepared statements, cached per connection (docs/operations.md). Turn it off behind
+    /// PgBouncer in transaction pooling mode before 1.21, which cannot keep them.
+    public var preparedStatements: Bool = true
+
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String? = nil, poolSize: Int = 8,
         logLevel: Logger.Level = .info, demo: Bool = false, demoDataDirectory: String? = nil,
@@ -63,11 +67,11 @@ public struct ServerConfiguration: Sendable {
 }
 
 extension ServerConfiguration {
-    /// The connection pool's options: its size, and the database's timeouts on every connection.
+    /// The connection pool's options: its size, the database's timeouts on every connection, prepared statements.
     var poolOptions: ConnectionPool.Options {
         ConnectionPool.Options(
             maxConnections: poolSize, acquireTimeout: requestTimeout, statementTimeout: statementTimeout,
-            idleInTransactionSessionTimeout: statementTimeout)
+            idleInTransactionSessionTimeout: statementTimeout, preparedStatementCacheSize: preparedStatements ? 256 : 0)
     }
 }
 

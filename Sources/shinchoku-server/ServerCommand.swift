@@ -13,8 +13,8 @@ struct ServerCommand: AsyncParsableCommand {
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
             variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
             SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false), SHINCHOKU_PUBLIC_REPORTS (true or \
-            false; --no-public-reports wins), SHINCHOKU_PUBLIC_URL, SHINCHOKU_SMTP_URL, SHINCHOKU_MAIL_FROM. Without an \
-            SMTP URL no mail is sent; notifications are still written and shown in the app.
+            false; --no-public-reports wins), SHINCHOKU_PUBLIC_URL, SHINCHOKU_SMTP_URL, SHINCHOKU_MAIL_FROM, SHINCHOKU_PREPARED_STATEMENTS (on or off). \
+            Without an SMTP URL no mail is sent; notifications are still written and shown in the app.
 
             Examples:
               shinchoku-server --demo
@@ -63,6 +63,13 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve published editions without login under /published (default: served).")
     var noPublicReports = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Run statements as prepared statements cached per connection (default on; turn off behind PgBouncer "
+                + "in transaction pooling mode before 1.21)."))
+    var preparedStatements: Bool?
+
     @Option(help: "The URL people reach the server at, for links in mails (default http://127.0.0.1:8080).")
     var publicURL: String?
 
@@ -108,6 +115,10 @@ struct ServerCommand: AsyncParsableCommand {
         guard publicReportsText == nil || ["true", "false", "1", "0"].contains(publicReportsText!) else {
             throw ValidationError("SHINCHOKU_PUBLIC_REPORTS must be true or false.")
         }
+        let preparedText = env["SHINCHOKU_PREPARED_STATEMENTS"]?.lowercased()
+        guard preparedText == nil || ["on", "off", "true", "false", "1", "0"].contains(preparedText!) else {
+            throw ValidationError("SHINCHOKU_PREPARED_STATEMENTS must be on or off.")
+        }
         let publicText = publicURL ?? env["SHINCHOKU_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
         guard let publicParts = URLComponents(string: publicText),
             ["http", "https"].contains(publicParts.scheme ?? ""),
@@ -135,6 +146,7 @@ struct ServerCommand: AsyncParsableCommand {
             requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
             trustedProxies: trustedProxy, behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
         configuration.publicReports = !noPublicReports && publicReportsText != "false" && publicReportsText != "0"
+        configuration.preparedStatements = preparedStatements ?? !["off", "false", "0"].contains(preparedText ?? "on")
         configuration.mail = MailConfiguration(
             publicURL: publicText.hasSuffix("/") ? String(publicText.dropLast()) : publicText, smtpURL: smtpText,
             from: from)
