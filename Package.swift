@@ -112,7 +112,9 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres", "Shinchoku"], path: "Tests/TestSupport"),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"]),
-        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
+        .testTarget(
+            name: "LibPQTests",
+            dependencies: ["LibPQ", "TestSupport", .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(
             name: "ShinchokuTests",
             dependencies: ["Shinchoku", "TestSupport"],

@@ -66,12 +66,21 @@ public actor ConnectionPool: Service {
     public nonisolated let options: Options
     private nonisolated let logger: Logger
     private nonisolated let checkout = Checkout()
-    nonisolated let metrics = DatabaseMetrics()
+    nonisolated let metrics: DatabaseMetrics
 
     public init(configuration: ConnectionConfiguration, options: Options = Options(), logger: Logger? = nil) {
+        self.init(configuration: configuration, options: options, logger: logger, metricsFactory: nil)
+    }
+
+    /// A pool whose metrics go to `metricsFactory` rather than the bootstrapped system (tests).
+    init(
+        configuration: ConnectionConfiguration, options: Options, logger: Logger?,
+        metricsFactory: (any MetricsFactory)?
+    ) {
         self.configuration = configuration
         self.options = options
         self.logger = logger ?? Logger(label: "shinchoku.libpq")
+        self.metrics = DatabaseMetrics(factory: metricsFactory)
     }
 
     /// Runs `body` with a connection on the connection's own thread and returns its result.

@@ -22,14 +22,16 @@ final class DatabaseMetrics: Sendable {
     /// Round trips made (`shinchoku_db_round_trips_total`).
     let roundTrips: Counter
 
-    init() {
-        connections = Meter(label: "shinchoku_db_pool_connections")
-        inUse = Meter(label: "shinchoku_db_pool_in_use")
-        waiters = Meter(label: "shinchoku_db_pool_waiters")
-        acquireWait = Metrics.Timer(label: "shinchoku_db_pool_acquire_wait_seconds")
-        statements = Counter(label: "shinchoku_db_statements_total")
-        roundTripDuration = Metrics.Timer(label: "shinchoku_db_round_trip_duration_seconds")
-        roundTrips = Counter(label: "shinchoku_db_round_trips_total")
+    /// Metrics of the bootstrapped system, or of `factory` (tests).
+    init(factory: (any MetricsFactory)? = nil) {
+        let factory = factory ?? MetricsSystem.factory
+        connections = Meter(label: "shinchoku_db_pool_connections", factory: factory)
+        inUse = Meter(label: "shinchoku_db_pool_in_use", factory: factory)
+        waiters = Meter(label: "shinchoku_db_pool_waiters", factory: factory)
+        acquireWait = Metrics.Timer(label: "shinchoku_db_pool_acquire_wait_seconds", factory: factory)
+        statements = Counter(label: "shinchoku_db_statements_total", factory: factory)
+        roundTripDuration = Metrics.Timer(label: "shinchoku_db_round_trip_duration_seconds", factory: factory)
+        roundTrips = Counter(label: "shinchoku_db_round_trips_total", factory: factory)
     }
 
     /// Records one round trip of `statements` statements.
