@@ -82,6 +82,20 @@ do {
     var hop = Measurement(label: "    await pool.withConnection, empty body (hop only)")
     var oneHop = Measurement(label: "(c) all queries inside one withConnection")
     var concurrent = Measurement(label: "(d) \(tasks) tasks × \(perTask) over a pool of 4 (wall clock)")
+    var prepared = Measurement(label: "(e) a catalog join per withConnection, prepared")
+    var unprepared = Measurement(label: "(f) the same, statement cache off")
+    var transaction = Measurement(label: "(g) withTransaction { INSERT }, sequential")
+    let uncachedPool = ConnectionPool(
+        configuration: configuration, options: .init(maxConnections: 1, preparedStatementCacheSize: 0))
+    try await pool.withConnection { _ = try $0.execute("CREATE TABLE IF NOT EXISTS bench (v integer)") }
+    // A statement whose planning costs something, as the service's joins do.
+    @Sendable func join(_ c: Connection) throws {
+        _ = try c.query(
+            """
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = 1 WHERE n.nspname = \("pg_catalog")
+            """)
+    }
 
     for _ in 0..<rounds {
         // (a) One connection in a loop on a plain thread: libpq with nothing of ours in between.
@@ -121,11 +135,25 @@ do {
             }
         }
         concurrent.micros.append(d * 1e6 / Double(perTask * tasks))
+
+        // (e), (f): planning saved by the statement cache; (g): BEGIN with the statement, then COMMIT.
+        let few = max(queries / 10, 100)
+        let e = try await seconds { for _ in 0..<few { try await pool.withConnection { try join($0) } } }
+        prepared.micros.append(e * 1e6 / Double(few))
+        let f = try await seconds { for _ in 0..<few { try await uncachedPool.withConnection { try join($0) } } }
+        unprepared.micros.append(f * 1e6 / Double(few))
+        let g = try await seconds {
+            for i in 0..<few {
+                try await pool.withTransaction { _ = try $0.execute("INSERT INTO bench VALUES (\(Int32(i)))") }
+            }
+        }
+        transaction.micros.append(g * 1e6 / Double(few))
     }
     await pool.close()
+    await uncachedPool.close()
 
     print("set-up".padding(toLength: 62, withPad: " ", startingAt: 0) + "   median     best  (µs/query)")
-    for m in [raw, perQuery, hop, oneHop, concurrent] {
+    for m in [raw, perQuery, hop, oneHop, concurrent, prepared, unprepared, transaction] {
         print(
             m.label.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: "%9.1f%9.1f", m.median, m.best))
     }
