@@ -16,7 +16,7 @@ public func buildApplication(
     let router = try buildRouter(
         service: service, requestTimeout: configuration.requestTimeout, trustedProxies: configuration.trustedProxies,
         behindTLS: configuration.behindTLS, publicReports: configuration.publicReports,
-        publicURL: configuration.mail.publicURL)
+        publicURL: configuration.mail.publicURL, metricsToken: configuration.metrics.token)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -32,20 +32,28 @@ public func buildApplication(
 /// `/api/v1` needs a bearer token, and every other page the session cookie; the service resolves either to the
 /// acting user in the same transaction as the work.
 ///
-/// `trustedProxies` and `behindTLS`: see ``ServerConfiguration``.
+/// `trustedProxies` and `behindTLS`: see ``ServerConfiguration``. With a `metricsToken`, `GET /metrics` answers here
+/// to that bearer token (``MetricsExposure``); without one it is not routed here.
 public func buildRouter(
     service: ShinchokuService, requestTimeout: Duration = .seconds(10), trustedProxies: [String] = [],
-    behindTLS: Bool = false, publicReports: Bool = true, publicURL: String = MailConfiguration().publicURL
+    behindTLS: Bool = false, publicReports: Bool = true, publicURL: String = MailConfiguration().publicURL,
+    metricsToken: String? = nil
 ) throws -> Router<ShinchokuRequestContext> {
     let router = Router(context: ShinchokuRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: AccessLogMiddleware())
+    // Outside the error mapping, so that it counts every answer by its route and final status.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(middleware: RequestDeadlineMiddleware(timeout: requestTimeout))
 
     let migrator = Migrator(pool: service.pool, migrations: try Migration.bundled())
     HealthController<ShinchokuRequestContext>(migrator: migrator).register(on: router)
+    if let metricsToken {
+        MetricsController<ShinchokuRequestContext>(outbox: MailOutbox(pool: service.pool), token: metricsToken)
+            .register(on: router)
+    }
 
     let sessions = SessionsController<ShinchokuRequestContext>(
         service: service, trustedProxies: Set(trustedProxies))

@@ -17,6 +17,8 @@ import Shinchoku
 public func runServer(_ configuration: ServerConfiguration) async throws {
     var logger = Logger(label: "shinchoku.server")
     logger.logLevel = configuration.logLevel
+    // Before the pool and the router exist: they create their metrics when they are made.
+    ServerMetrics.bootstrap()
     if configuration.demo {
         try await DemoServer(configuration: configuration, logger: logger).run()
         return
@@ -34,6 +36,11 @@ public func runServer(_ configuration: ServerConfiguration) async throws {
     app.addServices(
         pool, Publisher(service: service, logger: logger),
         NotificationWorker(service: service, mail: configuration.mail, logger: logger))
+    if let port = configuration.metrics.port {
+        app.addServices(
+            buildMetricsApplication(
+                exposure: configuration.metrics, port: port, outbox: MailOutbox(pool: pool), logger: logger))
+    }
     try await app.runService()
 }
 
@@ -131,6 +138,16 @@ struct DemoServer {
             app.addServices(
                 Publisher(service: service, logger: logger),
                 NotificationWorker(service: service, mail: configuration.mail, logger: logger))
+            if let port = configuration.metrics.port {
+                let host = configuration.metrics.host
+                app.addServices(
+                    buildMetricsApplication(
+                        exposure: configuration.metrics, port: port, outbox: MailOutbox(pool: pool), logger: logger,
+                        onServerRunning: { channel in
+                            let port = channel.localAddress?.port ?? port
+                            FileHandle.standardOutput.write(Data("Metrics: http://\(host):\(port)/metrics\n".utf8))
+                        }))
+            }
             logger.info("demo ready", metadata: ["address": "\(address)"])
             try await app.runService()
         }

@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable {
     /// a stuck statement or a transaction its client abandoned ends on the server's side too.
     public var statementTimeout: Duration
 
+    /// Where `GET /metrics` is served: a listener of its own, or the main one behind a token, or not at all
+    /// (the default).
+    public var metrics = MetricsExposure()
+
     /// Notifications' mail: the public URL of links, the SMTP server (none: no mail), the From address.
     public var mail = MailConfiguration()
 

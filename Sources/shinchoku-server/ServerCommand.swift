@@ -13,12 +13,15 @@ struct ServerCommand: AsyncParsableCommand {
             Flags win over the environment: SHINCHOKU_HOST, SHINCHOKU_PORT, DATABASE_URL (else libpq's PG* \
             variables), SHINCHOKU_POOL_SIZE, SHINCHOKU_LOG_LEVEL, SHINCHOKU_REQUEST_TIMEOUT, \
             SHINCHOKU_STATEMENT_TIMEOUT, SHINCHOKU_BEHIND_TLS (true or false), SHINCHOKU_PUBLIC_REPORTS (true or \
-            false; --no-public-reports wins), SHINCHOKU_PUBLIC_URL, SHINCHOKU_SMTP_URL, SHINCHOKU_MAIL_FROM, SHINCHOKU_PREPARED_STATEMENTS (on or off). \
-            Without an SMTP URL no mail is sent; notifications are still written and shown in the app.
+            false; --no-public-reports wins), SHINCHOKU_PUBLIC_URL, SHINCHOKU_SMTP_URL, SHINCHOKU_MAIL_FROM, \
+            SHINCHOKU_PREPARED_STATEMENTS (on or off), SHINCHOKU_METRICS_PORT, SHINCHOKU_METRICS_HOST, \
+            SHINCHOKU_METRICS_TOKEN. Without an SMTP URL no mail is sent; notifications are still written and shown \
+            in the app. Without a metrics port or token there is no /metrics.
 
             Examples:
               shinchoku-server --demo
               shinchoku-server --database-url postgresql://shinchoku@db.example/shinchoku --host 0.0.0.0
+              shinchoku-server --demo --metrics-port 9464     # then: curl http://127.0.0.1:9464/metrics
             """)
 
     @Option(help: "The address to listen on (default 127.0.0.1).")
@@ -82,6 +85,23 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The From address of notification mails (default SHINCHOKU_MAIL_FROM, else shinchoku@<host>).")
     var mailFrom: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve GET /metrics (Prometheus text format) on a listener of its own at this port, and nothing else "
+                + "there (0 picks a free one). Default SHINCHOKU_METRICS_PORT; none: no metrics listener.",
+            valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: "The address the metrics listener binds to (default SHINCHOKU_METRICS_HOST, else 127.0.0.1).")
+    var metricsHost: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve GET /metrics on the main listener to this bearer token (at least 16 characters; prefer "
+                + "SHINCHOKU_METRICS_TOKEN, which ps does not show). Default: not served there.",
+            valueName: "token"))
+    var metricsToken: String?
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func resolved() throws -> ServerConfiguration {
@@ -140,11 +160,33 @@ struct ServerCommand: AsyncParsableCommand {
         guard from.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$", options: .regularExpression) != nil else {
             throw ValidationError("--mail-from must be a plain address such as shinchoku@example.jp.")
         }
+        let metricsPortText = metricsPort.map(String.init) ?? env["SHINCHOKU_METRICS_PORT"]
+        var metricsPortValue: Int?
+        if let metricsPortText, !metricsPortText.isEmpty {
+            guard let value = Int(metricsPortText), (0...65535).contains(value) else {
+                throw ValidationError("The metrics port must be a number from 0 to 65535.")
+            }
+            guard value == 0 || value != port else {
+                throw ValidationError("The metrics port must differ from the server's port (\(port)).")
+            }
+            metricsPortValue = value
+        }
+        let token = (metricsToken ?? env["SHINCHOKU_METRICS_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        if let token {
+            // The token itself is never repeated in a message.
+            guard token.count >= 16, token.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 })
+            else {
+                throw ValidationError(
+                    "The metrics token must be at least 16 printable ASCII characters without spaces.")
+            }
+        }
         var configuration = ServerConfiguration(
             host: host ?? env["SHINCHOKU_HOST"] ?? "127.0.0.1", port: port, databaseURL: databaseURL,
             poolSize: pool, logLevel: level, demo: demo, demoDataDirectory: demoDataDirectory,
             requestTimeout: .seconds(request), statementTimeout: .seconds(statement),
             trustedProxies: trustedProxy, behindTLS: behindTLS || tlsText == "true" || tlsText == "1")
+        configuration.metrics = MetricsExposure(
+            port: metricsPortValue, host: metricsHost ?? env["SHINCHOKU_METRICS_HOST"] ?? "127.0.0.1", token: token)
         configuration.publicReports = !noPublicReports && publicReportsText != "false" && publicReportsText != "0"
         configuration.preparedStatements = preparedStatements ?? !["off", "false", "0"].contains(preparedText ?? "on")
         configuration.mail = MailConfiguration(

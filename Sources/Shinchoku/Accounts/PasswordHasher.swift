@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdBcrypt
 import LibPQ
+import Synchronization
 
 /// Passwords: the rules a new password must meet, bcrypt hashing and checking, and generated passwords.
 ///
@@ -42,14 +43,23 @@ enum PasswordHasher {
         return String((0..<generatedLength).map { _ in alphabet.randomElement(using: &rng)! })
     }
 
+    /// bcrypt jobs queued or running on ``threads`` now, for the server's metrics.
+    static let queued = Atomic<Int>(0)
+
     /// The bcrypt hash of a password, computed off the cooperative pool.
     static func hash(_ password: String, cost: UInt8) async -> String {
-        await threads.run { Bcrypt.hash(password, cost: cost) }
+        await counted { Bcrypt.hash(password, cost: cost) }
     }
 
     /// Whether a password matches a bcrypt hash, checked off the cooperative pool.
     static func verify(_ password: String, hash: String) async -> Bool {
-        await threads.run { Bcrypt.verify(password, hash: hash) }
+        await counted { Bcrypt.verify(password, hash: hash) }
+    }
+
+    private static func counted<T: Sendable>(_ job: @escaping @Sendable () -> T) async -> T {
+        queued.add(1, ordering: .relaxed)
+        defer { queued.subtract(1, ordering: .relaxed) }
+        return await threads.run(job)
     }
 
     /// A hash that no password is known to match, to check against when there is no real one (unknown login,
@@ -60,4 +70,10 @@ enum PasswordHasher {
         let c = cost < 10 ? "0\(cost)" : "\(cost)"
         return "$2b$\(c)$" + "pYn8tG0Hq9Hc7Jq3Ph0vUuYzJ9v0yqJm6c2m9Qm3R1b7w1Q5qQm2a"
     }
+}
+
+extension ShinchokuService {
+    /// bcrypt jobs (logins, password changes, new accounts) queued or running now, process-wide: the server's
+    /// `shinchoku_bcrypt_queue` metric. More than the bcrypt threads (one per core) means logins are waiting.
+    public static var passwordHashingQueue: Int { PasswordHasher.queued.load(ordering: .relaxed) }
 }

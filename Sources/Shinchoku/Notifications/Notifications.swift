@@ -231,6 +231,15 @@ public struct MailOutbox: Sendable {
         }
     }
 
+    /// Mails waiting to be sent (neither sent nor failed for good), for the server's metrics. Reads only the
+    /// unsent rows, through the outbox's partial index where there is one.
+    public func pendingCount() async throws -> Int {
+        try await pool.withConnection { c in
+            try c.query("SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+                .single().decode(Int.self)
+        }
+    }
+
     /// The outbox's counts.
     public func backlog() async throws -> MailBacklog {
         try await pool.withConnection { c in try Self.backlog(c) }
