@@ -108,4 +108,73 @@ import Testing
             #expect(try await Fixtures.snapshot(db) == before)
         }
     }
+
+    /// The benchmark's input: every indicator without a figure, each department's clerk, and it imports as is.
+    @Test func aSampleImportPassesEveryCheck() async throws {
+        try await TestDatabase.withStandard { db in
+            try await W.setPeriod(db, W.q1, .open)
+            _ = try await db.service().saveFigure(
+                period: W.q1, indicator: "1-2.1", input: FigureInput(value: ExactDecimal("4")!), as: W.clerk("water"))
+            let sample = try await db.service().figureImportSample(period: W.q1, limit: 1000)
+            let plan = try PlanFile.bundled()
+            #expect(sample.rows.count == plan.projects.flatMap(\.indicators).count - 1)
+            #expect(!sample.rows.contains { $0.indicator == "1-2.1" })
+            #expect(sample.clerks["ports"] == Fixtures.clerk("ports") && sample.clerks["water"] == nil)
+            #expect(sample.csv.hasPrefix("indicator,value,status,note\n1-1.1,1,reported,試験値\n"))
+            let summary = try await db.service().importFigures(
+                period: W.q1, rows: sample.rows, as: W.admin, clerks: sample.clerks)
+            #expect(summary.saved == sample.rows.count)
+            #expect(try await db.service().verifyAuditChain(as: W.admin).isIntact)
+            let few = try await db.service().figureImportSample(period: W.q2, limit: 3)
+            #expect(few.rows.map(\.line) == [2, 3, 4])
+        }
+    }
+
+    /// Migration 0009 checks an audit event's actor without calling app_actor_id() per event; the outcome must be
+    /// app_actor_id()'s: the event is the acting user's own (an enabled account named by its id in app.actor_id), or
+    /// has no actor while there is no acting user.
+    @Test func anAuditEventIsStillTheActingUsersOwn() async throws {
+        try await TestDatabase.withStandard { db in
+            let clerk = try await W.userID(db, Fixtures.clerk("ports"))
+            let admin = try await W.userID(db, Fixtures.admin)
+            let disabled = try await W.userID(db, Fixtures.clerk("water"))
+            try await db.arrange { c in try c.execute("UPDATE users SET disabled_at = now() WHERE id = \(disabled)") }
+            func insert(setting: String, actor: Int?) async -> Result<Int, any Error> {
+                do {
+                    return .success(
+                        try await db.pool.withTransaction { c in
+                            try c.execute("SELECT set_config('app.actor_id', \(setting), true)")
+                            return try c.execute(
+                                """
+                                INSERT INTO audit_events (actor_id, action, entity, entity_id)
+                                VALUES (\(actor), 'figure.save', 'figure', 'test')
+                                """)
+                        })
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let allowed: [(String, Int?)] = [(String(clerk), clerk), (String(admin), admin), ("", nil), ("x", nil)]
+            let refused: [(String, Int?)] = [
+                (String(clerk), admin), (String(clerk), nil), ("", clerk), ("0\(clerk)", clerk), ("+\(clerk)", clerk),
+                (" \(clerk)", clerk), (String(disabled), disabled), ("x", clerk),
+            ]
+            for (setting, actor) in allowed {
+                let r = await insert(setting: setting, actor: actor)
+                #expect(
+                    (try? r.get()) == 1, "app.actor_id '\(setting)', actor \(actor.map(String.init) ?? "NULL"): \(r)")
+            }
+            let before = try await Fixtures.snapshot(db)
+            for (setting, actor) in refused {
+                let r = await insert(setting: setting, actor: actor)
+                if case .failure(let error) = r {
+                    #expect(error.postgresError?.sqlState == .insufficientPrivilege, "\(String(reflecting: error))")
+                } else {
+                    Issue.record("app.actor_id '\(setting)', actor \(actor.map(String.init) ?? "NULL") was allowed")
+                }
+            }
+            #expect(try await Fixtures.snapshot(db) == before)
+            #expect(try await db.service().verifyAuditChain(as: W.admin).isIntact)
+        }
+    }
 }
