@@ -34,10 +34,17 @@ extension Admin {
                     drafts until the clerk submits them. Rows equal to the current figure change nothing; \
                     any other row for an existing figure needs its version.
 
+                    An admin imports a file of several departments by naming each department's clerk with \
+                    --as-department CODE=LOGIN (repeat it): each department's rows are saved as its clerk, \
+                    whom the database holds to that department, still all or nothing. A row of a department \
+                    with no clerk named is refused (unless it changes nothing).
+
                     Example:
                       shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --as yamada
                       shinchoku-admin figures import ports-2021Q1.csv --period 2021Q1 --dry-run \\
                           --as yamada
+                      shinchoku-admin figures import all-2021Q1.csv --period 2021Q1 --as kanri \\
+                          --as-department ports=yamada --as-department water=mizuno
                     """)
 
             @Argument(help: "The CSV file.")
@@ -49,20 +56,50 @@ extension Admin {
             @Flag(help: "Check every row and save nothing.")
             var dryRun = false
 
+            @Option(
+                name: .customLong("as-department"),
+                help: ArgumentHelp(
+                    "Save this department's rows as this clerk (an admin's import of several departments). Repeat it.",
+                    valueName: "code=login"))
+            var asDepartment: [String] = []
+
             @OptionGroup var options: SharedOptions
 
-            func validate() throws { _ = try ArgumentCheck.period(period, "period for --period") }
+            func validate() throws {
+                _ = try ArgumentCheck.period(period, "period for --period")
+                _ = try clerks()
+            }
+
+            /// `--as-department CODE=LOGIN`, by department code.
+            func clerks() throws -> [String: String] {
+                var clerks: [String: String] = [:]
+                for given in asDepartment {
+                    let parts = given.split(separator: "=", maxSplits: 1).map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }
+                    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                        throw ValidationError(
+                            "\"\(given)\" is not CODE=LOGIN for --as-department, such as ports=yamada.")
+                    }
+                    guard clerks[parts[0]] == nil else {
+                        throw ValidationError("--as-department names a clerk for \(parts[0]) twice.")
+                    }
+                    clerks[parts[0]] = parts[1]
+                }
+                return clerks
+            }
 
             func run() async throws {
                 let parsed = try FigureCSV.read(file)
                 let code = PeriodCode(period)!
+                let clerks = try clerks()
                 try await Invocation.run(options) { run in
                     if !parsed.errors.isEmpty {
                         throw try await FigureCSV.allErrors(
-                            parsed, period: code, service: run.service, actor: run.actor)
+                            parsed, period: code, service: run.service, actor: run.actor, clerks: clerks)
                     }
                     let s = try await run.service.importFigures(
-                        period: code, rows: parsed.rows, dryRun: dryRun, as: run.actor)
+                        period: code, rows: parsed.rows, dryRun: dryRun, as: run.actor, clerks: clerks)
                     try run.emit(s) {
                         let rows = Format.count(parsed.rows.count, "row")
                         return s.dryRun
@@ -303,13 +340,15 @@ enum FigureCSV {
     /// When some rows could not even be read, the other rows are checked by the service in a dry run, so that
     /// one run lists every bad row.
     static func allErrors(
-        _ parsed: Parsed, period: PeriodCode, service: ShinchokuService, actor: ActorReference
+        _ parsed: Parsed, period: PeriodCode, service: ShinchokuService, actor: ActorReference,
+        clerks: [String: String] = [:]
     ) async throws -> ServiceError {
         var errors = parsed.errors
         var code = ServiceError.Code.invalid
         if !parsed.rows.isEmpty {
             do {
-                _ = try await service.importFigures(period: period, rows: parsed.rows, dryRun: true, as: actor)
+                _ = try await service.importFigures(
+                    period: period, rows: parsed.rows, dryRun: true, as: actor, clerks: clerks)
             } catch let e as ServiceError {
                 let rowErrors = e.fieldErrors.compactMap(Self.rowError)
                 // An error about the import as a whole (who is acting, the period) is the one to report.

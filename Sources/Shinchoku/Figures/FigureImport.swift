@@ -32,30 +32,46 @@ public struct FigureImportSummary: Sendable, Equatable, Codable {
 }
 
 extension ShinchokuService {
-    /// Saves many figures of one period, all or nothing, each through the same rules as ``saveFigure``: the
-    /// acting clerk's department must own each indicator's project and the period must be open for it.
+    /// Saves many figures of one period, all or nothing, each through the same rules as ``saveFigure``: a clerk of
+    /// the department that owns each indicator's project enters it, and the period must be open for that department.
     ///
-    /// Every row is checked, in one transaction; when any fails, nothing is saved and the error lists every
-    /// failing row, its fields named `line N, field` (or `line N` for a row-wide reason). The error's code is
-    /// the most serious kind among the failures, whatever the order of the rows: `forbidden` (another
-    /// department's indicator) before `period_not_open` and `conflict` before `invalid` (an unknown indicator
-    /// code included). A row whose content equals the figure's current content saves nothing, whatever its
-    /// version, so importing the same file twice changes nothing (its `as_of` is compared only when the row gives
-    /// one); such a row is skipped also for another department's indicator, so that an export of every
-    /// department imports back. Any other row for an
-    /// existing figure needs the figure's current version: without one it is a `conflict`, never an overwrite.
-    /// With `dryRun`, everything is checked and nothing kept.
+    /// Who enters the rows: with no `clerks`, the acting account, a clerk, enters the rows of its own department
+    /// (another department's row is `forbidden`). With `clerks` (department code → clerk login), the acting account
+    /// must be an admin, and each department's rows are written as that department's clerk, whom the database then
+    /// holds to that department (row-level security, docs/security.md); every named account must be an enabled
+    /// clerk of the department it is named for (`forbidden` otherwise, `unauthenticated` for no such login), and a
+    /// row of a department with no clerk named is `forbidden`. Their audit events are the clerks' own, with the
+    /// reason `figures import by <admin>`. It is still one transaction.
+    ///
+    /// Every row is checked first, in Swift, against the plan, the period and the figures as they stand (read and
+    /// locked in a few set-based queries); when any fails, nothing is saved and the error lists every failing row,
+    /// its fields named `line N, field` (or `line N` for a row-wide reason). The error's code is the most serious
+    /// kind among the failures, whatever the order of the rows: `forbidden` (another department's indicator) before
+    /// `period_not_open` and `conflict` before `invalid` (an unknown indicator code included). Then the figures,
+    /// their workflow steps (`save`) and their audit events (`figure.save`, one per figure) are written in a few
+    /// multi-row statements per department.
+    ///
+    /// A row whose content equals the figure's current content saves nothing, whatever its version, so importing
+    /// the same file twice changes nothing (its `as_of` is compared only when the row gives one); such a row is
+    /// skipped also for a department nobody enters for here, so that an export of every department imports back.
+    /// Any other row for an existing figure needs the figure's current version: without one it is a `conflict`,
+    /// never an overwrite. With `dryRun`, everything is checked and written, then rolled back.
     public func importFigures(
-        period: PeriodCode, rows: [FigureImportRow], dryRun: Bool = false, as clerk: ActorReference
+        period: PeriodCode, rows: [FigureImportRow], dryRun: Bool = false, as actor: ActorReference,
+        clerks: [String: String] = [:]
     ) async throws -> FigureImportSummary {
         do {
-            return try await perform(as: clerk) { tx in
-                try tx.require(.clerk, to: "enter figures")
+            return try await perform(as: actor) { tx in
+                let enterers = try FigureImport.Enterers(tx, clerks: clerks)
                 // A missing period fails the import as a whole, not each of its rows.
                 _ = try WorkflowGate.period(tx.connection, period, department: nil, lock: false)
                 guard !rows.isEmpty else { throw ServiceError.invalid("rows", "there are no figures to import") }
-                let summary = try FigureImport.run(tx, period: period, rows: rows, dryRun: dryRun)
-                if dryRun { throw FigureImport.DryRunDone(summary: summary) }
+                let summary = try FigureImport.run(tx, period: period, rows: rows, enterers: enterers)
+                if dryRun {
+                    var checked = summary
+                    checked.dryRun = true
+                    throw FigureImport.DryRunDone(summary: checked)
+                }
                 return summary
             }
         } catch let done as FigureImport.DryRunDone {
@@ -64,21 +80,106 @@ extension ShinchokuService {
     }
 }
 
-/// The import of many figures in one transaction.
+/// The import of many figures in one transaction: every row checked in Swift, then written in bulk.
 enum FigureImport {
     /// Rolls a dry run's transaction back while carrying its result out.
     struct DryRunDone: Error {
         let summary: FigureImportSummary
     }
 
-    static func run(_ tx: Transaction, period: PeriodCode, rows: [FigureImportRow], dryRun: Bool) throws
+    /// Who enters which department's rows.
+    struct Enterers {
+        /// The acting clerk, when a clerk imports their own department's figures.
+        let actingClerk: ActingUser?
+        /// The clerks an admin named, by department id.
+        let byDepartment: [Int: ActingUser]
+        /// The admin who named them.
+        let admin: ActingUser?
+
+        init(_ tx: Transaction, clerks: [String: String]) throws {
+            guard !clerks.isEmpty else {
+                try tx.require(.clerk, to: "enter figures")
+                actingClerk = tx.actor
+                byDepartment = [:]
+                admin = nil
+                return
+            }
+            try tx.require(.admin, to: "import figures as the clerks of several departments")
+            var named: [Int: ActingUser] = [:]
+            for (department, login) in clerks.sorted(by: { $0.key < $1.key }) {
+                let clerk = try ShinchokuService.resolve(.login(login), on: tx.connection)
+                guard clerk.role == .clerk, let id = clerk.departmentID, clerk.departmentCode == department else {
+                    let what =
+                        clerk.role == .clerk
+                        ? "a clerk of \(clerk.departmentCode ?? "no department")"
+                        : clerk.role.map { "an \($0.rawValue)" } ?? "no account with a role"
+                    throw ServiceError.forbidden(
+                        "\(login) may not enter figures for \(department): \(login) is \(what), and only a clerk of "
+                            + "\(department) may.")
+                }
+                named[id] = clerk
+            }
+            actingClerk = nil
+            byDepartment = named
+            admin = tx.actor
+        }
+
+        /// Who would enter a row of this department: the acting clerk (whatever the department: the checks refuse
+        /// another's), or the clerk named for it; nil when none was named.
+        func clerk(for department: Int) -> ActingUser? { actingClerk ?? byDepartment[department] }
+
+        /// Every account that enters rows, in a fixed order.
+        var all: [ActingUser] {
+            actingClerk.map { [$0] } ?? byDepartment.keys.sorted().compactMap { byDepartment[$0] }
+        }
+    }
+
+    /// A row that passed every check and changes its figure.
+    struct Save {
+        let line: Int
+        let indicator: IndicatorRef
+        let clerk: ActingUser
+        let current: FigureRow?
+        let content: FigureContent
+        /// Whether reports would change if this were approved.
+        let changedSinceApproval: Bool
+    }
+
+    static func run(_ tx: Transaction, period: PeriodCode, rows: [FigureImportRow], enterers: Enterers) throws
         -> FigureImportSummary
     {
         let c = tx.connection
+        let indicators = try FigureImportStore.indicators(c, codes: Set(rows.map(\.indicator)))
+        let known = rows.compactMap { indicators[$0.indicator] }
+        // Each clerk's own figures are read locked, as that clerk (row-level security lets a clerk lock only their
+        // department's figures); the rest are read as they stand, for the rows that would change nothing.
+        var figures: [Int: FigureRow] = [:]
+        var locked = Set<Int>()
+        for clerk in enterers.all {
+            guard let department = clerk.departmentID else { continue }
+            let ids = known.filter { $0.owner.departmentID == department }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            if enterers.actingClerk == nil { try FigureImportStore.act(c, as: clerk) }
+            figures.merge(try FigureImportStore.figures(c, period: period, indicatorIDs: ids, lock: true)) { $1 }
+            locked.formUnion(ids)
+        }
+        let unlocked = Set(known.map(\.id)).subtracting(locked)
+        if !unlocked.isEmpty {
+            figures.merge(try FigureImportStore.figures(c, period: period, indicatorIDs: unlocked, lock: false)) {
+                $1
+            }
+        }
+        let previous = try FigureImportStore.previousApproved(c, indicatorIDs: Set(known.map(\.id)), before: period)
+        var windows: [Int: PeriodWindow] = [:]
+        func window(_ department: Int) throws -> PeriodWindow {
+            if let w = windows[department] { return w }
+            let w = try WorkflowGate.period(c, period, department: department, lock: true)
+            windows[department] = w
+            return w
+        }
+
         var failures: [(line: Int, error: ServiceError)] = []
-        var figures: [FigureInfo] = []
-        var saved = 0
-        var unchanged = 0
+        var saves: [Save] = []
         var firstLine: [String: Int] = [:]
         for row in rows {
             if let earlier = firstLine[row.indicator] {
@@ -87,30 +188,30 @@ enum FigureImport {
                 continue
             }
             firstLine[row.indicator] = row.line
-            // An export of every department imports back: another department's row that changes nothing is
-            // skipped, where saving it would be refused.
-            if let kept = try keptForAnotherDepartment(tx, period: period, row: row) {
-                figures.append(kept)
-                unchanged += 1
-                continue
-            }
-            // A savepoint per row: a row the database refuses must not abort the checks of the rows after it.
-            try c.execute("SAVEPOINT figure_import_row")
             do {
-                let (figure, didSave) = try WorkflowGate.save(
-                    FigureSubject.self, tx, code: row.indicator, period: period, input: row.input
-                ) { current in try existing(current, row) }
-                try c.execute("RELEASE SAVEPOINT figure_import_row")
-                figures.append(figure)
-                if didSave { saved += 1 } else { unchanged += 1 }
-            } catch {
-                try c.execute("ROLLBACK TO SAVEPOINT figure_import_row")
-                guard var serviceError = ServiceError.from(error) as? ServiceError else { throw error }
                 // In a file, a code that names no indicator is a mistake in the row's data.
-                if serviceError.code == .notFound {
-                    serviceError = .invalid("indicator", "there is no indicator \(row.indicator) in the plan")
+                guard let indicator = indicators[row.indicator] else {
+                    throw ServiceError.invalid("indicator", "there is no indicator \(row.indicator) in the plan")
                 }
-                failures.append((row.line, serviceError))
+                let owner = indicator.owner
+                let current = figures[indicator.id]
+                let clerk = enterers.clerk(for: owner.departmentID)
+                // An export of every department imports back: a row of a department nobody here enters for that
+                // changes nothing is skipped, where saving it would be refused.
+                if let current, clerk?.departmentID != owner.departmentID, isUnchanged(current, row) { continue }
+                guard let clerk else {
+                    throw ServiceError.forbidden(
+                        "Project \(owner.projectCode) belongs to \(owner.departmentCode), and no clerk of "
+                            + "\(owner.departmentCode) was named to enter its figures.")
+                }
+                if let save = try check(
+                    row, indicator, current: current, period: period, window: try window(owner.departmentID),
+                    previous: previous[indicator.id], as: Transaction(connection: c, actor: clerk))
+                {
+                    saves.append(save)
+                }
+            } catch let error as ServiceError {
+                failures.append((row.line, error))
             }
         }
         if !failures.isEmpty {
@@ -125,7 +226,49 @@ enum FigureImport {
                         : f.error.fieldErrors.map { .init(field: "line \(f.line), \($0.field)", message: $0.message) }
                 })
         }
-        return FigureImportSummary(period: period, dryRun: dryRun, saved: saved, unchanged: unchanged, figures: figures)
+
+        try FigureImportStore.write(
+            c, saves, period: period, reason: enterers.admin.map { "figures import by \($0.login)" })
+        // What every row's figure is now, in the file's order.
+        let now = Dictionary(
+            try FigureStore.infos(c, period: period, project: nil, department: nil, state: nil).map {
+                ($0.indicator, $0)
+            }, uniquingKeysWith: { first, _ in first })
+        let listed = try rows.map { row in
+            guard let info = now[row.indicator] else { throw FigureSubject.concurrentChange }
+            return info
+        }
+        return FigureImportSummary(
+            period: period, dryRun: false, saved: saves.count, unchanged: rows.count - saves.count, figures: listed)
+    }
+
+    /// The checks of ``WorkflowGate/save(_:_:code:period:input:existing:)`` for one row, in the same order and with
+    /// the same errors, as the clerk who would enter it: the department and the period, then a row that changes
+    /// nothing (nil), the state and the version, then the content's rules.
+    static func check(
+        _ row: FigureImportRow, _ indicator: IndicatorRef, current: FigureRow?, period: PeriodCode,
+        window: PeriodWindow, previous: PreviousFigure?, as clerk: Transaction
+    ) throws -> Save? {
+        try WorkflowGate.requireEntry(clerk, owner: indicator.owner, period: window, what: "figures")
+        if let current {
+            if isUnchanged(current, row) { return nil }
+            guard row.input.version != nil else {
+                throw ServiceError.conflict(
+                    "Figure \(row.indicator) already exists at version \(current.version): put its version in the "
+                        + "version column (figures export writes it) to change it.")
+            }
+            try WorkflowGate.checkState(.save, from: current.state, noun: FigureSubject.noun)
+            try WorkflowGate.checkVersion(row.input.version, current: current.version, noun: FigureSubject.noun)
+        } else if let version = row.input.version {
+            throw ServiceError.conflict(
+                "No figure for \(indicator.code) in \(period) exists yet, so version \(version) cannot be "
+                    + "changed; save it without a version to create it.")
+        }
+        let content = FigureSubject.content(of: row.input, period: period)
+        try FigureRules.check(content, of: indicator, in: window, previous: previous)
+        return Save(
+            line: row.line, indicator: indicator, clerk: clerk.actor, current: current, content: content,
+            changedSinceApproval: current?.approved.map { $0 != content } ?? false)
     }
 
     /// Which failure decides the import's code when rows fail for different reasons: the acting clerk may not
@@ -143,41 +286,11 @@ enum FigureImport {
         }
     }
 
-    /// The figure of a row for an indicator of another department than the acting clerk's, when the row states
-    /// exactly what the figure says already (as ``existing(_:_:)`` compares): nothing to save, so nothing to
-    /// refuse. Nil for any other row, which then goes through the save and its checks.
-    static func keptForAnotherDepartment(_ tx: Transaction, period: PeriodCode, row: FigureImportRow) throws
-        -> FigureInfo?
-    {
-        let c = tx.connection
-        // An unknown code is left to the save, which reports it.
-        guard let ind = try FigureStore.target(c, code: row.indicator, lock: false),
-            ind.owner.departmentID != tx.actor.departmentID,
-            let current = try FigureStore.row(c, of: ind, period: period, forUpdate: false),
-            isUnchanged(current, row)
-        else { return nil }
-        return try FigureStore.info(c, id: current.id)
-    }
-
     /// Whether a row states what the figure says: status, value with its scale, note, and `as_of` when given.
     static func isUnchanged(_ current: FigureRow, _ row: FigureImportRow) -> Bool {
         let (input, figure) = (row.input, current.content)
         // The value is compared with its scale: 4.0 is not 4, since reports print the decimals as entered.
         return input.status == figure.status && input.value == figure.value
             && EnteredText.nonBlank(input.note) == figure.note && (input.asOf ?? figure.asOf) == figure.asOf
-    }
-
-    /// The import's rule for a row whose figure exists, before the save's own checks: a row that states what
-    /// the figure says already changes nothing, whatever its state or version, so that a file imports twice and
-    /// an export imports as it is. Any other row must carry the figure's version, which the save then checks:
-    /// a file never silently overwrites a figure.
-    static func existing(_ current: FigureRow, _ row: FigureImportRow) throws -> WorkflowGate.SaveExisting {
-        if isUnchanged(current, row) { return .keep }
-        guard row.input.version != nil else {
-            throw ServiceError.conflict(
-                "Figure \(row.indicator) already exists at version \(current.version): put its version in the "
-                    + "version column (figures export writes it) to change it.")
-        }
-        return .save
     }
 }
