@@ -140,12 +140,12 @@ public struct ShinchokuService: Sendable {
         // A value the client refuses (NUL) is left to the step's own lookup, which reports it after the actor.
         let prefetch = prefetch.flatMap { p in p.query.bindings.contains { $0.text?.utf8.contains(0) == true } ? nil : p
         }
-        // TODO(libpq-api): send both in one pipeline.
-        let rows = try c.query(statement)
-        guard let row = rows.first else { throw ServiceError.unauthenticated(refusal) }
+        // One round trip for both (with BEGIN): the lookup runs after set_config, so row-level security sees the actor.
+        let results = try c.pipeline([statement] + (prefetch.map { [$0.query] } ?? []))
+        guard let row = results[0].first else { throw ServiceError.unauthenticated(refusal) }
         let actor = try actingUser(row)
         guard let prefetch else { return (actor, nil) }
-        return (actor, PrefetchedLookup(key: prefetch.key, rows: try c.query(prefetch.query)))
+        return (actor, PrefetchedLookup(key: prefetch.key, rows: results[1]))
     }
 
     private static func actingUser(_ row: Row) throws -> ActingUser {

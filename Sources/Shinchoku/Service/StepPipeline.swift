@@ -25,12 +25,8 @@ final class DeferredStatements {
         let (queries, handlers) = (self.queries, self.handlers)
         self.queries = []
         self.handlers = []
-        // TODO(libpq-api): one pipeline, `c.pipeline(queries, commit: commit)`.
-        _ = commit
-        for (query, handler) in zip(queries, handlers) {
-            let result = try c.query(query)
-            try handler?(result)
-        }
+        let results = try c.pipeline(queries, commit: commit)
+        for (result, handler) in zip(results, handlers) { try handler?(result) }
     }
 }
 
