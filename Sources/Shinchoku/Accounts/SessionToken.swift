@@ -20,6 +20,6 @@ enum SessionToken {
                 (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95
             })
         else { return nil }
-        return SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 }

@@ -76,21 +76,39 @@ enum Audit {
         before: (any Encodable)?, after: (any Encodable)?, reason: String?
     ) throws {
         try c.execute(
-            """
-            INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id, before, after, reason)
-            VALUES (\(actorID), \(actorLogin), \(action), \(action.entity), \(id),
-                    \(try json(before)), \(try json(after)), \(reason))
-            """)
+            insert(
+                actorID: actorID, actorLogin: actorLogin, action: action, id: id, before: before, after: after,
+                reason: reason))
     }
 
+    /// The INSERT of one audit event.
+    static func insert(
+        actorID: Int?, actorLogin: String?, action: AuditAction, id: String, before: (any Encodable)?,
+        after: (any Encodable)?, reason: String?
+    ) throws -> SQLQuery {
+        """
+        INSERT INTO audit_events (actor_id, actor_login, action, entity, entity_id, before, after, reason)
+        VALUES (\(actorID), \(actorLogin), \(action), \(action.entity), \(id),
+                \(try json(before)), \(try json(after)), \(reason))
+        """
+    }
+
+    /// The JSON the audit trail and the workflow history keep: snake_case keys, sorted, no escaped slashes, dates in
+    /// ISO 8601. The workflow's own records write it directly (``PayloadJSONEncodable``), with the same bytes.
     static func json(_ value: (any Encodable)?) throws -> RawJSON? {
         guard let value else { return nil }
+        if let known = value as? any PayloadJSONEncodable { return RawJSON(known.payloadJSON()) }
+        return RawJSON(Array(try encoder.encode(value)))
+    }
+
+    /// Configured once: making and configuring an encoder per event cost as much as the encoding.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return RawJSON(Array(try encoder.encode(value)))
-    }
+        return encoder
+    }()
 }
 
 extension AuditEntity: PostgresCodable {}

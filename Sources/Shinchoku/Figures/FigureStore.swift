@@ -46,44 +46,107 @@ enum FigureStore: ReviewStore {
             approved: try FigureContent(approvedIn: r), changedSinceApproval: changed)
     }
 
-    /// Inserts a draft figure; nil when another transaction inserted it first.
+    /// Inserts a draft figure and returns it (``returning``); nil when another transaction inserted it first.
     static func insert(
         _ c: Connection, _ content: FigureContent, of indicator: IndicatorRef, period: PeriodCode, by actorID: Int
-    ) throws -> Int? {
+    ) throws -> Row? {
         try c.query(
             """
             INSERT INTO figures (indicator_id, period_code, status, value, note, as_of, entered_by)
             VALUES (\(indicator.id), \(period), \(content.status), \(content.value), \(content.note),
                     \(content.asOf), \(actorID))
             ON CONFLICT (indicator_id, period_code) DO NOTHING
-            RETURNING id
+            RETURNING \(returning)
             """
-        ).first?.decode(Int.self)
+        ).first
     }
 
-    /// Writes new content into the figure at `current`'s version and makes it a draft; the rows updated.
+    /// Writes new content into the figure at `current`'s version and makes it a draft; the figure as written.
     static func update(
         _ c: Connection, _ current: FigureRow, to content: FigureContent, changedSinceApproval changed: Bool,
         by actorID: Int
-    ) throws -> Int {
-        try c.execute(
+    ) throws -> Row? {
+        try c.query(
             """
             UPDATE figures SET status = \(content.status), value = \(content.value), note = \(content.note),
                 as_of = \(content.asOf), state = 'draft', version = version + 1, entered_by = \(actorID),
                 changed_since_approval = \(changed), updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)
-            """)
+            RETURNING \(returning)
+            """
+        ).first
     }
 
-    /// Approves the figure at `current`'s version: its content becomes the approved one. The rows updated.
-    static func approve(_ c: Connection, _ current: FigureRow, by approver: Int) throws -> Int {
-        try c.execute(
+    /// Approves the figure at `current`'s version: its content becomes the approved one. The figure as written.
+    static func approve(_ c: Connection, _ current: FigureRow, by approver: Int) throws -> Row? {
+        try c.query(
             """
             UPDATE figures SET state = 'approved', version = version + 1, approved_status = status,
                 approved_value = value, approved_note = note, approved_as_of = as_of, approved_at = now(),
                 approved_by = \(approver), changed_since_approval = false, updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)
-            """)
+            RETURNING \(returning)
+            """
+        ).first
+    }
+
+    // MARK: A workflow step's lookup and writes (``WorkflowGate/lookupQuery(_:code:period:mode:)``)
+
+    static let eventColumn = "figure_id"
+
+    static func targetSelect(code: String) -> SQLQuery {
+        """
+        SELECT i.id AS target_id, i.code AS target_code, i.name AS target_name, i.kind AS target_kind,
+               i.value_type AS target_value_type, i.decimals AS target_decimals, p.id AS target_project_id,
+               p.code AS target_project_code, p.title AS target_project_title, p.department_id AS target_department_id,
+               d.code AS target_department_code, d.name AS target_department_name
+        FROM indicators i JOIN projects p ON p.id = i.project_id JOIN departments d ON d.id = p.department_id
+        WHERE i.code = \(code)
+        """
+    }
+
+    static func target(_ r: Row) throws -> IndicatorRef? {
+        guard let id = try r["target_id"] as Int? else { return nil }
+        return IndicatorRef(
+            id: id, code: try r["target_code"], name: try r["target_name"], kind: try r["target_kind"],
+            valueType: try r["target_value_type"], decimals: try r["target_decimals"],
+            owner: try ProjectOwner(lookup: r))
+    }
+
+    static func itemSelect(period: PeriodCode) -> SQLQuery {
+        """
+        SELECT f.id AS item_id, f.entered_by, f.status, f.value, f.note, f.as_of, f.state, f.version,
+               f.changed_since_approval, f.updated_at, f.approved_status, f.approved_value, f.approved_note,
+               f.approved_as_of, f.approved_at, eu.login AS entered_by_login, au.login AS approved_by_login
+        FROM figures f JOIN users eu ON eu.id = f.entered_by LEFT JOIN users au ON au.id = f.approved_by
+        WHERE f.indicator_id = t.target_id AND f.period_code = \(period)
+        FOR UPDATE OF f
+        """
+    }
+
+    static let returning: SQLQuery = """
+        id AS item_id, entered_by, status, value, note, as_of, state, version, changed_since_approval, updated_at,
+        approved_status, approved_value, approved_note, approved_as_of, approved_at,
+        (SELECT login FROM users WHERE id = figures.entered_by) AS entered_by_login,
+        (SELECT login FROM users WHERE id = figures.approved_by) AS approved_by_login
+        """
+
+    static func reviewRow(_ r: Row) throws -> FigureRow? {
+        guard let id = try r["item_id"] as Int? else { return nil }
+        return FigureRow(
+            id: id, state: try r["state"], version: try r["version"], content: try FigureContent(r),
+            enteredBy: try r["entered_by"], approved: try FigureContent(approvedIn: r),
+            changedSinceApproval: try r["changed_since_approval"])
+    }
+
+    static func info(_ r: Row, target: IndicatorRef, period: PeriodCode) throws -> FigureInfo {
+        FigureInfo(
+            indicator: target.code, indicatorName: target.name, project: target.owner.projectCode,
+            department: target.owner.departmentCode, period: period, content: try FigureContent(r),
+            state: try r["state"], version: try r["version"], changedSinceApproval: try r["changed_since_approval"],
+            enteredBy: try r["entered_by_login"], updatedAt: try r["updated_at"],
+            approved: try FigureContent(approvedIn: r), approvedAt: try r["approved_at"],
+            approvedBy: try r["approved_by_login"])
     }
 
     /// The latest approved value of an earlier period, for the fall and jump rules.

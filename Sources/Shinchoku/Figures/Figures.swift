@@ -55,7 +55,8 @@ extension ShinchokuService {
     public func saveFigure(
         period: PeriodCode, indicator: String, input: FigureInput, as clerk: ActorReference
     ) async throws -> FigureInfo {
-        try await perform(as: clerk) { tx in
+        let step = WorkflowGate.lookupQuery(FigureSubject.self, code: indicator, period: period, mode: .entry)
+        return try await perform(as: clerk, step: step) { tx in
             try WorkflowGate.save(FigureSubject.self, tx, code: indicator, period: period, input: input).info
         }
     }
@@ -65,7 +66,8 @@ extension ShinchokuService {
     public func submitFigure(period: PeriodCode, indicator: String, version: Int, as clerk: ActorReference)
         async throws -> FigureInfo
     {
-        try await perform(as: clerk) { tx in
+        let step = WorkflowGate.lookupQuery(FigureSubject.self, code: indicator, period: period, mode: .entry)
+        return try await perform(as: clerk, step: step) { tx in
             try WorkflowGate.submit(FigureSubject.self, tx, code: indicator, period: period, version: version)
         }
     }

@@ -44,12 +44,12 @@ enum NarrativeStore: ReviewStore {
             changedSinceApproval: changed)
     }
 
-    /// Writes new texts into the narrative at `current`'s version and makes it a draft; the rows updated.
+    /// Writes new texts into the narrative at `current`'s version and makes it a draft; the narrative as written.
     static func update(
         _ c: Connection, _ current: NarrativeRow, to content: NarrativeContent, changedSinceApproval changed: Bool,
         by actorID: Int
-    ) throws -> Int {
-        try c.execute(
+    ) throws -> Row? {
+        try c.query(
             """
             UPDATE narratives SET progress = \(content.progress), progress_hard = \(content.progressHard),
                 progress_soft = \(content.progressSoft), outlook = \(content.outlook),
@@ -57,13 +57,15 @@ enum NarrativeStore: ReviewStore {
                 state = 'draft', version = version + 1, entered_by = \(actorID),
                 changed_since_approval = \(changed), updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)
-            """)
+            RETURNING \(returning)
+            """
+        ).first
     }
 
-    /// Inserts a draft narrative; nil when another transaction inserted it first.
+    /// Inserts a draft narrative and returns it (``returning``); nil when another transaction inserted it first.
     static func insert(
         _ c: Connection, _ content: NarrativeContent, of project: ProjectOwner, period: PeriodCode, by actorID: Int
-    ) throws -> Int? {
+    ) throws -> Row? {
         try c.query(
             """
             INSERT INTO narratives (project_id, period_code, progress, progress_hard, progress_soft,
@@ -71,20 +73,84 @@ enum NarrativeStore: ReviewStore {
             VALUES (\(project.projectID), \(period), \(content.progress), \(content.progressHard), \(content.progressSoft),
                     \(content.outlook), \(content.outlookHard), \(content.outlookSoft), \(actorID))
             ON CONFLICT (project_id, period_code) DO NOTHING
-            RETURNING id
+            RETURNING \(returning)
             """
-        ).first?.decode(Int.self)
+        ).first
     }
 
-    /// Approves the narrative at `current`'s version: its texts become the approved ones. The rows updated.
-    static func approve(_ c: Connection, _ current: NarrativeRow, by approver: Int) throws -> Int {
-        try c.execute(
+    /// Approves the narrative at `current`'s version: its texts become the approved ones. The narrative as written.
+    static func approve(_ c: Connection, _ current: NarrativeRow, by approver: Int) throws -> Row? {
+        try c.query(
             """
             UPDATE narratives SET state = 'approved', version = version + 1,
                 approved_content = \(try WorkflowJSON.encode(current.content)), approved_at = now(),
                 approved_by = \(approver), changed_since_approval = false, updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)
-            """)
+            RETURNING \(returning)
+            """
+        ).first
+    }
+
+    // MARK: A workflow step's lookup and writes (``WorkflowGate/lookupQuery(_:code:period:mode:)``)
+
+    static let eventColumn = "narrative_id"
+
+    static func targetSelect(code: String) -> SQLQuery {
+        """
+        SELECT p.id AS target_id, p.code AS target_code, p.id AS target_project_id, p.code AS target_project_code,
+               p.title AS target_project_title, p.department_id AS target_department_id,
+               d.code AS target_department_code, d.name AS target_department_name
+        FROM projects p JOIN departments d ON d.id = p.department_id
+        WHERE p.code = \(code)
+        """
+    }
+
+    static func target(_ r: Row) throws -> ProjectOwner? {
+        guard try r["target_id"] as Int? != nil else { return nil }
+        return try ProjectOwner(lookup: r)
+    }
+
+    static func itemSelect(period: PeriodCode) -> SQLQuery {
+        """
+        SELECT n.id AS item_id, n.entered_by, n.progress, n.progress_hard, n.progress_soft, n.outlook, n.outlook_hard,
+               n.outlook_soft, n.state, n.version, n.changed_since_approval, n.updated_at, n.approved_content,
+               n.approved_at, eu.login AS entered_by_login, au.login AS approved_by_login
+        FROM narratives n JOIN users eu ON eu.id = n.entered_by LEFT JOIN users au ON au.id = n.approved_by
+        WHERE n.project_id = t.target_id AND n.period_code = \(period)
+        FOR UPDATE OF n
+        """
+    }
+
+    static let returning: SQLQuery = """
+        id AS item_id, entered_by, progress, progress_hard, progress_soft, outlook, outlook_hard, outlook_soft, state,
+        version, changed_since_approval, updated_at, approved_content, approved_at,
+        (SELECT login FROM users WHERE id = narratives.entered_by) AS entered_by_login,
+        (SELECT login FROM users WHERE id = narratives.approved_by) AS approved_by_login
+        """
+
+    static func reviewRow(_ r: Row) throws -> NarrativeRow? {
+        guard let id = try r["item_id"] as Int? else { return nil }
+        return NarrativeRow(
+            id: id, state: try r["state"], version: try r["version"], content: try NarrativeContent(r),
+            enteredBy: try r["entered_by"], approved: try approvedContent(r),
+            changedSinceApproval: try r["changed_since_approval"])
+    }
+
+    static func info(_ r: Row, target: ProjectOwner, period: PeriodCode) throws -> NarrativeInfo {
+        let content = try NarrativeContent(r)
+        return NarrativeInfo(
+            project: target.projectCode, projectTitle: target.projectTitle ?? "", department: target.departmentCode,
+            period: period, progress: content.progress, progressHard: content.progressHard,
+            progressSoft: content.progressSoft, outlook: content.outlook, outlookHard: content.outlookHard,
+            outlookSoft: content.outlookSoft, state: try r["state"], version: try r["version"],
+            changedSinceApproval: try r["changed_since_approval"], enteredBy: try r["entered_by_login"],
+            updatedAt: try r["updated_at"], approvedContent: try approvedContent(r), approvedAt: try r["approved_at"],
+            approvedBy: try r["approved_by_login"])
+    }
+
+    /// The approved texts in `approved_content`; nil until first approved.
+    private static func approvedContent(_ r: Row) throws -> NarrativeContent? {
+        try (r["approved_content"] as RawJSON?).map { try WorkflowJSON.decode(NarrativeContent.self, $0) }
     }
 
     static func info(_ c: Connection, id: Int) throws -> NarrativeInfo {

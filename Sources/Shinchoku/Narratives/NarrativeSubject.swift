@@ -19,9 +19,12 @@ enum NarrativeSubject: ReviewSubject {
             outlookHard: EnteredText.nonBlank(input.outlookHard), outlookSoft: EnteredText.nonBlank(input.outlookSoft))
     }
 
+    static func contextSelect(period: PeriodCode, mode: StepMode) -> SQLQuery? { nil }
+    static func checkContext(_ r: Row, mode: StepMode) throws {}
+
     /// A submission must also say something.
     static func check(
-        _ c: Connection, _ content: NarrativeContent, of target: ProjectOwner, in period: PeriodWindow,
+        _ content: NarrativeContent, of target: ProjectOwner, in period: PeriodWindow, context: Void,
         forSubmission: Bool
     ) throws {
         try NarrativeRules.check(content, forSubmission: forSubmission)

@@ -53,7 +53,8 @@ extension ShinchokuService {
     public func saveNarrative(
         period: PeriodCode, project: String, input: NarrativeInput, as clerk: ActorReference
     ) async throws -> NarrativeInfo {
-        try await perform(as: clerk) { tx in
+        let step = WorkflowGate.lookupQuery(NarrativeSubject.self, code: project, period: period, mode: .entry)
+        return try await perform(as: clerk, step: step) { tx in
             try WorkflowGate.save(NarrativeSubject.self, tx, code: project, period: period, input: input).info
         }
     }
@@ -63,7 +64,8 @@ extension ShinchokuService {
     public func submitNarrative(period: PeriodCode, project: String, version: Int, as clerk: ActorReference)
         async throws -> NarrativeInfo
     {
-        try await perform(as: clerk) { tx in
+        let step = WorkflowGate.lookupQuery(NarrativeSubject.self, code: project, period: period, mode: .entry)
+        return try await perform(as: clerk, step: step) { tx in
             try WorkflowGate.submit(NarrativeSubject.self, tx, code: project, period: period, version: version)
         }
     }
@@ -75,7 +77,8 @@ extension ShinchokuService {
     public func saveAndSubmitNarrative(
         period: PeriodCode, project: String, input: NarrativeInput, as clerk: ActorReference
     ) async throws -> NarrativeInfo {
-        try await perform(as: clerk) { tx in
+        let step = WorkflowGate.lookupQuery(NarrativeSubject.self, code: project, period: period, mode: .entry)
+        return try await perform(as: clerk, step: step) { tx in
             let saved = try WorkflowGate.save(NarrativeSubject.self, tx, code: project, period: period, input: input)
             return try WorkflowGate.submit(
                 NarrativeSubject.self, tx, code: project, period: period, version: saved.info.version)

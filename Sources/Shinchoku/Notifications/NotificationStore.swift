@@ -34,21 +34,28 @@ enum NotificationStore {
         _ c: Connection, to recipients: Recipients, kind: NotificationKind, period: PeriodCode?, subject: String,
         body: String, link: String
     ) throws -> Int {
-        try c.query(
-            """
-            WITH n AS (
-                INSERT INTO notifications (recipient_id, kind, period_code, subject, body, link_path)
-                SELECT u.id, \(kind.rawValue), \(period?.description), \(subject), \(body), \(link)
-                FROM users u WHERE u.disabled_at IS NULL AND (\(recipients.condition))
-                ORDER BY u.id
-                RETURNING id, recipient_id
-            ), mail AS (
-                INSERT INTO mail_outbox (notification_id, to_address)
-                SELECT n.id, u.email FROM n JOIN users u ON u.id = n.recipient_id WHERE u.email IS NOT NULL
-            )
-            SELECT count(*) FROM n
-            """
-        ).single().decode(Int.self)
+        try c.query(insert(to: recipients, kind: kind, period: period, subject: subject, body: body, link: link))
+            .single().decode(Int.self)
+    }
+
+    /// The statement of ``write(_:to:kind:period:subject:body:link:)``: it returns the count of notifications written.
+    static func insert(
+        to recipients: Recipients, kind: NotificationKind, period: PeriodCode?, subject: String, body: String,
+        link: String
+    ) -> SQLQuery {
+        """
+        WITH n AS (
+            INSERT INTO notifications (recipient_id, kind, period_code, subject, body, link_path)
+            SELECT u.id, \(kind.rawValue), \(period?.description), \(subject), \(body), \(link)
+            FROM users u WHERE u.disabled_at IS NULL AND (\(recipients.condition))
+            ORDER BY u.id
+            RETURNING id, recipient_id
+        ), mail AS (
+            INSERT INTO mail_outbox (notification_id, to_address)
+            SELECT n.id, u.email FROM n JOIN users u ON u.id = n.recipient_id WHERE u.email IS NOT NULL
+        )
+        SELECT count(*) FROM n
+        """
     }
 
     /// The departments with items still missing in a period, that is every indicator without a submitted or approved

@@ -24,8 +24,8 @@ public enum Notifications {
 }
 
 extension WorkflowGate {
-    /// The notification of a submit, return or approval, in the step's transaction (before its audit event). Save
-    /// and reopen notify nobody.
+    /// The notification of a submit, return or approval, in the step's transaction (before its audit event; deferred
+    /// to COMMIT with it in a call that defers its last writes). Save and reopen notify nobody.
     static func notify<Target>(
         _ tx: Transaction, _ action: WorkflowAction, target: Target, owner: ProjectOwner, period: PeriodCode,
         enteredBy: Int, comment: String?
@@ -48,13 +48,14 @@ extension WorkflowGate {
             link = "/periods/\(period)/narratives/\(owner.projectCode)"
         }
         let department =
-            try tx.connection.query("SELECT name FROM departments WHERE id = \(owner.departmentID)").first?.decode(
-                String.self) ?? owner.departmentCode
+            try owner.departmentName
+            ?? tx.query("SELECT name FROM departments WHERE id = \(owner.departmentID)").first?.decode(String.self)
+            ?? owner.departmentCode
         let text = NotificationText.workflow(
             kind, period: period, item: item, department: department, actor: tx.actor.displayName, reason: comment)
-        try NotificationStore.write(
-            tx.connection, to: recipients, kind: kind, period: period, subject: text.subject, body: text.body,
-            link: link)
+        try tx.later(
+            NotificationStore.insert(
+                to: recipients, kind: kind, period: period, subject: text.subject, body: text.body, link: link))
     }
 }
 

@@ -201,20 +201,23 @@ enum CompletenessStore {
 
     /// Whether every required item of the period is approved or excused, counted in SQL.
     static func isComplete(_ c: Connection, period: PeriodCode) throws -> Bool {
-        try c.query(
-            """
-            SELECT NOT EXISTS (
-                SELECT 1 FROM indicators i
-                WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.indicator_id = i.id AND f.period_code = \(period)
-                                  AND f.state = 'approved')
-                  AND NOT EXISTS (SELECT 1 FROM excusals e WHERE e.indicator_id = i.id AND e.period_code = \(period)))
-            AND NOT EXISTS (
-                SELECT 1 FROM projects p
-                WHERE NOT EXISTS (SELECT 1 FROM narratives n WHERE n.project_id = p.id
-                                  AND n.period_code = \(period) AND n.state = 'approved')
-                  AND NOT EXISTS (SELECT 1 FROM excusals e WHERE e.project_id = p.id AND e.period_code = \(period)))
-            """
-        ).single().decode(Bool.self)
+        try c.query("SELECT " + completeCondition(period: period)).single().decode(Bool.self)
+    }
+
+    /// The condition of ``isComplete(_:period:)``, for a statement that acts on it.
+    static func completeCondition(period: PeriodCode) -> SQLQuery {
+        """
+        NOT EXISTS (
+            SELECT 1 FROM indicators i
+            WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.indicator_id = i.id AND f.period_code = \(period)
+                              AND f.state = 'approved')
+              AND NOT EXISTS (SELECT 1 FROM excusals e WHERE e.indicator_id = i.id AND e.period_code = \(period)))
+        AND NOT EXISTS (
+            SELECT 1 FROM projects p
+            WHERE NOT EXISTS (SELECT 1 FROM narratives n WHERE n.project_id = p.id
+                              AND n.period_code = \(period) AND n.state = 'approved')
+              AND NOT EXISTS (SELECT 1 FROM excusals e WHERE e.project_id = p.id AND e.period_code = \(period)))
+        """
     }
 
     /// The id of the indicator (`figure`) or project (`narrative`) named by `code`.

@@ -96,16 +96,23 @@ enum PublicationRules {
     /// after COMMIT. The period's advisory lock makes approvals of one period take turns here, so of two concurrent
     /// last approvals the second sees the first's committed approval: the period's completion is never missed. The
     /// lock is taken before the audit event (and so before the audit chain's lock), as in every approval.
+    ///
+    /// Two statements, so that the completeness is read after the lock is granted (under READ COMMITTED each statement
+    /// reads as of its start); in a call that defers its last writes, both go with COMMIT.
     static func requestIfComplete(_ tx: Transaction, period: PeriodCode) throws {
-        let c = tx.connection
-        try c.execute("SELECT pg_advisory_xact_lock(hashtext(\("shinchoku.publication." + period.description)))")
-        guard try CompletenessStore.isComplete(c, period: period) else { return }
-        try c.execute(
+        let actorID = try WorkflowGate.actorID(tx)
+        try tx.later("SELECT pg_advisory_xact_lock(hashtext(\("shinchoku.publication." + period.description)))")
+        let effects = tx.effects
+        try tx.later(
             """
             INSERT INTO publication_requests (period_code, requested_by, manual)
-            VALUES (\(period), \(try WorkflowGate.actorID(tx)), false)
-            """)
-        tx.effects.requestedPublication()
+            SELECT \(period)::text, \(actorID), false
+            WHERE \(CompletenessStore.completeCondition(period: period))
+            RETURNING id
+            """
+        ) { rows in
+            if !rows.isEmpty { effects.requestedPublication() }
+        }
     }
 }
 

@@ -68,16 +68,23 @@ public struct ShinchokuService: Sendable {
     }
 
     /// Runs `body` in one transaction as the resolved acting user.
+    ///
+    /// A workflow step passes its `step` lookup: it is read in the round trip that resolves the acting user, and the
+    /// step's last writes are deferred to go with COMMIT (``DeferredStatements``).
     func perform<T: Sendable>(
-        as reference: ActorReference, isolation: IsolationLevel = .readCommitted,
+        as reference: ActorReference, isolation: IsolationLevel = .readCommitted, step: StepLookupQuery? = nil,
         _ body: @escaping @Sendable (Transaction) throws -> T
     ) async throws -> T {
         do {
             let effects = TransactionEffects()
             let result = try await pool.withTransaction(isolation: isolation) { c in
-                let actor = try Self.resolve(reference, on: c)
-                try c.execute("SELECT set_config('app.actor_id', \(actor.id.map(String.init) ?? ""), true)")
-                return try body(Transaction(connection: c, actor: actor, effects: effects))
+                let (actor, prefetched) = try Self.resolve(reference, on: c, prefetch: step)
+                let tx = Transaction(
+                    connection: c, actor: actor, effects: effects, deferred: step.map { _ in DeferredStatements() },
+                    prefetched: prefetched)
+                let value = try body(tx)
+                try tx.deferred?.send(on: c, commit: true)
+                return value
             }
             if effects.publicationRequested { publicationSignal.signal() }
             return result
@@ -97,39 +104,48 @@ public struct ShinchokuService: Sendable {
         }
     }
 
-    static func resolve(_ reference: ActorReference, on c: Connection) throws -> ActingUser {
-        let rows: QueryResult
+    /// Resolves the acting user and sets `app.actor_id` to it, in one statement. With `prefetch`, that query is read
+    /// right after it and its rows returned, unless the actor could not be resolved.
+    static func resolve(_ reference: ActorReference, on c: Connection, prefetch: StepLookupQuery? = nil) throws -> (
+        ActingUser, PrefetchedLookup?
+    ) {
+        let statement: SQLQuery
+        let refusal: String
         switch reference {
         case .local:
             // Serialises bootstraps, so two cannot both find the database without an admin.
             try c.execute("SELECT pg_advisory_xact_lock(727384002)")
-            let hasAdmin = try c.query("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')").single().decode(
-                Bool.self)
-            return .local(bootstrap: !hasAdmin)
+            let hasAdmin = try c.query(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin'), set_config('app.actor_id', '', true)"
+            ).single().decode(Bool.self)
+            return (.local(bootstrap: !hasAdmin), nil)
         case .login(let login):
-            rows = try c.query(
-                """
-                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL
+            statement = """
+                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL,
+                       set_config('app.actor_id', u.id::text, true)
                 FROM users u LEFT JOIN departments d ON d.id = u.department_id
                 WHERE u.login = \(login)
-                """)
-            guard let row = rows.first else {
-                throw ServiceError.unauthenticated("There is no account with the login \"\(login)\".")
-            }
-            return try actingUser(row)
+                """
+            refusal = "There is no account with the login \"\(login)\"."
         case .session(let token):
             guard let hash = SessionToken.hash(token) else { throw ServiceError.unauthenticated() }
-            rows = try c.query(
-                """
-                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL
+            statement = """
+                SELECT u.id, u.login, u.display_name, u.role::text, u.department_id, d.code, u.disabled_at IS NOT NULL,
+                       set_config('app.actor_id', u.id::text, true)
                 FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN departments d ON d.id = u.department_id
                 WHERE s.token_hash = decode(\(hash), 'hex') AND s.revoked_at IS NULL AND s.expires_at > now()
-                """)
-            guard let row = rows.first else {
-                throw ServiceError.unauthenticated("Your session has expired or was ended. Please log in again.")
-            }
-            return try actingUser(row)
+                """
+            refusal = "Your session has expired or was ended. Please log in again."
         }
+        // A value the client refuses (NUL) is left to the step's own lookup, which reports it after the actor.
+        let prefetch = prefetch.flatMap { p in p.query.bindings.contains { $0.text?.utf8.contains(0) == true } ? nil : p
+        }
+        // One round trip for both (with BEGIN): the lookup runs after set_config, so row-level security sees the actor.
+        let results = try c.pipeline([statement] + (prefetch.map { [$0.query] } ?? []))
+        guard let row = results[0].first else { throw ServiceError.unauthenticated(refusal) }
+        let actor = try actingUser(row)
+        guard let prefetch else { return (actor, nil) }
+        return (actor, PrefetchedLookup(key: prefetch.key, rows: results[1]))
     }
 
     private static func actingUser(_ row: Row) throws -> ActingUser {

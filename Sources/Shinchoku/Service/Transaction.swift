@@ -8,6 +8,10 @@ struct Transaction {
     let actor: ActingUser
     /// What the transaction did that matters after its COMMIT (a publication request wakes the publisher).
     var effects = TransactionEffects()
+    /// Where a workflow step's last writes wait for COMMIT; nil to run every statement at once.
+    var deferred: DeferredStatements? = nil
+    /// The step's lookup, when it was read with the acting user.
+    var prefetched: PrefetchedLookup? = nil
 
     /// Throws `forbidden` unless the actor has one of the roles. The bootstrap operator passes only
     /// where `bootstrapAllowed` (setting up an empty database).
@@ -29,12 +33,14 @@ struct Transaction {
 
     /// Writes one audit event in this transaction. The database links it into the audit chain and holds the chain's
     /// lock until the transaction ends (docs/audit-chain.md), so write it last: later work keeps other writers waiting.
+    /// In a call that defers its last writes (``DeferredStatements``) it goes with COMMIT.
     func audit(
         _ action: AuditAction, id: String, before: (any Encodable)? = nil,
         after: (any Encodable)? = nil, reason: String? = nil
     ) throws {
-        try Audit.write(
-            on: connection, actorID: actor.id, actorLogin: actor.login, action: action, id: id,
-            before: before, after: after, reason: reason)
+        try later(
+            Audit.insert(
+                actorID: actor.id, actorLogin: actor.login, action: action, id: id, before: before, after: after,
+                reason: reason))
     }
 }

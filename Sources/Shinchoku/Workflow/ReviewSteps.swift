@@ -26,13 +26,15 @@ extension WorkflowGate {
         try tx.require(.clerk, to: S.saveVerb)
         let c = tx.connection
         let actorID = try actorID(tx)
-        let target = try S.target(c, code: code, lock: true)
-        let owner = target.owner
-        let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
-        try requireEntry(tx, owner: owner, period: window, what: "\(S.noun)s")
-        let current = try S.Store.row(c, of: target, period: period, forUpdate: true)
+        let found = try lookup(S.self, tx, code: code, period: period, mode: .entry)
+        let target = try found.requireTarget(code)
+        let window = try found.requireWindow(period)
+        try requireEntry(tx, owner: target.owner, period: window, what: "\(S.noun)s")
+        let current = found.current
         if let current {
-            if try existing(current) == .keep { return (try S.Store.info(c, id: current.id), false) }
+            if try existing(current) == .keep {
+                return (try S.Store.info(found.row, target: target, period: period), false)
+            }
             try checkState(.save, from: current.state, noun: S.noun)
             try checkVersion(S.version(of: input), current: current.version, noun: S.noun)
         } else if let version = S.version(of: input) {
@@ -41,27 +43,27 @@ extension WorkflowGate {
                     + "changed; save it without a version to create it.")
         }
         let content = S.content(of: input, period: period)
-        try S.check(c, content, of: target, in: window, forSubmission: false)
+        try S.check(content, of: target, in: window, context: found.context, forSubmission: false)
 
-        let id: Int
+        let written: Row
         let version: Int
         if let current {
             // Changed means: what reports print would change if this were approved.
             let changed = current.approved.map { $0 != content } ?? false
-            let updated = try S.Store.update(c, current, to: content, changedSinceApproval: changed, by: actorID)
-            guard updated == 1 else { throw S.concurrentChange }
-            (id, version) = (current.id, current.version + 1)
+            guard let row = try S.Store.update(c, current, to: content, changedSinceApproval: changed, by: actorID)
+            else { throw S.concurrentChange }
+            (written, version) = (row, current.version + 1)
         } else {
             // Two clerks creating the same item at once: the second finds the first's row and gets a conflict.
-            guard let inserted = try S.Store.insert(c, content, of: target, period: period, by: actorID) else {
+            guard let row = try S.Store.insert(c, content, of: target, period: period, by: actorID) else {
                 throw S.concurrentChange
             }
-            (id, version) = (inserted, 1)
+            (written, version) = (row, 1)
         }
+        let after = try S.Store.info(written, target: target, period: period)
         try WorkflowLog.record(
-            tx, S.workflowSubject(id: id), action: .save, from: current?.state, version: version,
+            tx, S.workflowSubject(id: try written["item_id"]), action: .save, from: current?.state, version: version,
             content: WorkflowJSON.encode(content), comment: nil)
-        let after = try S.Store.info(c, id: id)
         try tx.audit(
             S.auditAction(.save), id: S.auditID(period, target), before: current.map(S.auditRecord),
             after: S.auditRecord(after))
@@ -74,15 +76,14 @@ extension WorkflowGate {
         _ subject: S.Type, _ tx: Transaction, code: String, period: PeriodCode, version: Int
     ) throws -> S.Info {
         try tx.require(.clerk, to: "submit \(S.noun)s")
-        let c = tx.connection
-        let target = try S.target(c, code: code, lock: true)
-        let owner = target.owner
-        let window = try WorkflowGate.period(c, period, department: owner.departmentID, lock: true)
-        try requireEntry(tx, owner: owner, period: window, what: "\(S.noun)s")
-        let current = try S.existing(c, of: target, period: period, forUpdate: true)
+        let found = try lookup(S.self, tx, code: code, period: period, mode: .entry)
+        let target = try found.requireTarget(code)
+        let window = try found.requireWindow(period)
+        try requireEntry(tx, owner: target.owner, period: window, what: "\(S.noun)s")
+        let current = try found.requireCurrent(target, period)
         try checkState(.submit, from: current.state, noun: S.noun)
         try checkVersion(version, current: current.version, noun: S.noun)
-        try S.check(c, current.content, of: target, in: window, forSubmission: true)
+        try S.check(current.content, of: target, in: window, context: found.context, forSubmission: true)
         return try transition(S.self, tx, .submit, target, period, current, comment: nil)
     }
 
@@ -95,9 +96,9 @@ extension WorkflowGate {
         try tx.require(.approver, to: "\(action.rawValue) \(S.noun)s")
         let comment =
             action == .approve ? try EnteredText.comment(comment) : try requireReason(comment ?? "", for: action)
-        let window = try WorkflowGate.period(tx.connection, period, department: nil, lock: true)
-        try requireReview(window)
-        let (target, current) = try forReview(S.self, tx, action, code: code, period: period, version: version)
+        let found = try lookup(S.self, tx, code: code, period: period, mode: .review)
+        try requireReview(try found.requireWindow(period))
+        let (target, current) = try forReview(S.self, tx, action, found, code: code, period: period, version: version)
         return try transition(S.self, tx, action, target, period, current, comment: comment)
     }
 
@@ -107,9 +108,18 @@ extension WorkflowGate {
         _ subject: S.Type, _ tx: Transaction, _ action: WorkflowAction, code: String, period: PeriodCode,
         version: Int
     ) throws -> (S.Target, ReviewRow<S.Content>) {
-        let target = try S.target(tx.connection, code: code, lock: false)
-        let current = try S.existing(tx.connection, of: target, period: period, forUpdate: true)
-        try requireNotOwnWork(tx, S.workflowSubject(id: current.id), enteredBy: current.enteredBy)
+        let found = try lookup(S.self, tx, code: code, period: period, mode: .review)
+        return try forReview(S.self, tx, action, found, code: code, period: period, version: version)
+    }
+
+    private static func forReview<S: ReviewSubject>(
+        _ subject: S.Type, _ tx: Transaction, _ action: WorkflowAction, _ found: StepLookup<S>, code: String,
+        period: PeriodCode, version: Int
+    ) throws -> (S.Target, ReviewRow<S.Content>) {
+        let target = try found.requireTarget(code)
+        let current = try found.requireCurrent(target, period)
+        try requireNotOwnWork(
+            tx, S.workflowSubject(id: current.id), enteredBy: current.enteredBy, savedByActor: found.savedByActor)
         try checkState(action, from: current.state, noun: S.noun)
         try checkVersion(version, current: current.version, noun: S.noun)
         return (target, current)
@@ -123,14 +133,15 @@ extension WorkflowGate {
     ) throws -> S.Info {
         let c = tx.connection
         let actorID = try actorID(tx)
-        let updated =
+        try tx.flushDeferred()
+        let written =
             action == .approve
             ? try S.Store.approve(c, current, by: actorID) : try S.Store.move(c, current, to: action.resultingState)
-        guard updated == 1 else { throw S.concurrentChange }
+        guard let written else { throw S.concurrentChange }
+        let after = try S.Store.info(written, target: target, period: period)
         try WorkflowLog.record(
             tx, S.workflowSubject(id: current.id), action: action, from: current.state, version: current.version + 1,
             content: WorkflowJSON.encode(current.content), comment: comment, reviewedVersion: current.version)
-        let after = try S.Store.info(c, id: current.id)
         // Its notifications, in this same transaction: they exist exactly when the step does.
         try notify(
             tx, action, target: target, owner: target.owner, period: period, enteredBy: current.enteredBy,

@@ -53,27 +53,49 @@ protocol ReviewStore {
     /// The item of `target` in `period`, if there is one; with `forUpdate`, locked until the transaction ends.
     static func row(_ c: Connection, of target: Target, period: PeriodCode, forUpdate: Bool) throws
         -> ReviewRow<Content>?
-    /// Inserts a new item as a draft; nil when another transaction inserted it first.
+    /// The column of `workflow_events` and `reviews` that names an item of this kind: `figure_id`, `narrative_id`.
+    static var eventColumn: String { get }
+    /// A step lookup's target (``WorkflowGate/lookupQuery(_:code:period:mode:)``): a SELECT of the target named by
+    /// `code`, without a locking clause, whose project is `p`, and whose columns are `target_id`, `target_code`,
+    /// `target_project_id`, `target_project_code`, `target_project_title`, `target_department_id`,
+    /// `target_department_code` and `target_department_name`, and any more the target needs.
+    static func targetSelect(code: String) -> SQLQuery
+    /// The target in a lookup's row; nil when there is none.
+    static func target(_ r: Row) throws -> Target?
+    /// A step lookup's item in `period`, of the target `t`, locked FOR UPDATE: `item_id` and the columns of
+    /// ``returning``.
+    static func itemSelect(period: PeriodCode) -> SQLQuery
+    /// What a write returns: `item_id`, `entered_by`, and the columns ``info(_:target:period:)`` reads.
+    static var returning: SQLQuery { get }
+    /// The item in a lookup's row or a write's; nil when there is none.
+    static func reviewRow(_ r: Row) throws -> ReviewRow<Content>?
+    /// The item as users see it, from a lookup's row or a write's: the same as ``info(_:id:)`` reads.
+    static func info(_ r: Row, target: Target, period: PeriodCode) throws -> Info
+    /// Inserts a new item as a draft and returns it (``returning``); nil when another transaction inserted it first.
     static func insert(_ c: Connection, _ content: Content, of target: Target, period: PeriodCode, by actorID: Int)
-        throws -> Int?
-    /// Writes new content into the item at `current`'s version and makes it a draft; the rows updated (0 or 1).
+        throws -> Row?
+    /// Writes new content into the item at `current`'s version and makes it a draft; the item as written, nil when
+    /// no row was updated.
     static func update(
         _ c: Connection, _ current: ReviewRow<Content>, to content: Content, changedSinceApproval: Bool, by actorID: Int
-    ) throws -> Int
-    /// Approves the item at `current`'s version: its content becomes the approved one. The rows updated.
-    static func approve(_ c: Connection, _ current: ReviewRow<Content>, by approver: Int) throws -> Int
+    ) throws -> Row?
+    /// Approves the item at `current`'s version: its content becomes the approved one. The item as written, nil when
+    /// no row was updated.
+    static func approve(_ c: Connection, _ current: ReviewRow<Content>, by approver: Int) throws -> Row?
     static func info(_ c: Connection, id: Int) throws -> Info
 }
 
 extension ReviewStore {
     /// Moves the item at `current`'s version to `state` and keeps its approved snapshot: after a reopen, reports
-    /// go on printing it until a correction is approved. The rows updated (0 or 1).
-    static func move(_ c: Connection, _ current: ReviewRow<Content>, to state: WorkflowState) throws -> Int {
-        try c.execute(
+    /// go on printing it until a correction is approved. The item as written, nil when no row was updated.
+    static func move(_ c: Connection, _ current: ReviewRow<Content>, to state: WorkflowState) throws -> Row? {
+        try c.query(
             """
             UPDATE \(identifier: table) SET state = \(state), version = version + 1, updated_at = now()
             WHERE id = \(current.id) AND version = \(current.version)
-            """)
+            RETURNING \(returning)
+            """
+        ).first
     }
 }
 
@@ -103,9 +125,16 @@ protocol ReviewSubject {
     static func version(of input: Input) -> Int?
     /// The content the input asks for, as it is stored (blank texts become nil, defaults filled in).
     static func content(of input: Input, period: PeriodCode) -> Content
+    /// What ``check(_:of:in:context:forSubmission:)`` needs of the database besides the item: read by the step's
+    /// lookup.
+    associatedtype CheckContext
+    /// The lookup's part for the context: a SELECT correlated to the target `t`; nil when there is none.
+    static func contextSelect(period: PeriodCode, mode: StepMode) -> SQLQuery?
+    /// The context in the lookup's row (of `mode`).
+    static func checkContext(_ r: Row, mode: StepMode) throws -> CheckContext
     /// Throws `invalid` listing every rule the content breaks, to be saved or (`forSubmission`) submitted.
     static func check(
-        _ c: Connection, _ content: Content, of target: Target, in period: PeriodWindow, forSubmission: Bool
+        _ content: Content, of target: Target, in period: PeriodWindow, context: CheckContext, forSubmission: Bool
     ) throws
     /// What the audit trail keeps of the item at one moment.
     static func auditRecord(

@@ -105,7 +105,8 @@ extension ShinchokuService {
         _ subject: S.Type, _ action: WorkflowAction, _ code: String, _ period: PeriodCode, _ version: Int,
         _ comment: String?, as reviewer: ActorReference
     ) async throws -> S.Info {
-        try await perform(as: reviewer) { tx in
+        let step = WorkflowGate.lookupQuery(S.self, code: code, period: period, mode: .review)
+        return try await perform(as: reviewer, step: step) { tx in
             try WorkflowGate.review(S.self, action, tx, code: code, period: period, version: version, comment: comment)
         }
     }

@@ -39,6 +39,9 @@ struct ProjectOwner {
     let projectCode: String
     let departmentID: Int
     let departmentCode: String
+    /// The project's title and the department's name, where the lookup read them (a workflow step's does).
+    var projectTitle: String? = nil
+    var departmentName: String? = nil
 }
 
 /// A period as the workflow sees it: its state, its dates, and the acting department's extension.
@@ -158,19 +161,12 @@ enum WorkflowGate {
     }
 
     /// Separation of duties: nobody reviews what they entered themselves, even after a change of role.
-    static func requireNotOwnWork(_ tx: Transaction, _ subject: WorkflowSubject, enteredBy: Int) throws {
+    /// `savedByActor`: whether the history holds a save by the acting user (read by the step's lookup).
+    static func requireNotOwnWork(_ tx: Transaction, _ subject: WorkflowSubject, enteredBy: Int, savedByActor: Bool)
+        throws
+    {
         let actorID = try actorID(tx)
-        var own = enteredBy == actorID
-        if !own {
-            own = try tx.connection.query(
-                """
-                SELECT EXISTS (
-                    SELECT 1 FROM workflow_events
-                    WHERE \(subject.condition) AND action = 'save' AND actor_id = \(actorID))
-                """
-            ).single().decode(Bool.self)
-        }
-        if own {
+        if enteredBy == actorID || savedByActor {
             throw ServiceError.forbidden(
                 "\(tx.actor.login) entered this \(subject.noun) and so may not review it; another approver must.")
         }

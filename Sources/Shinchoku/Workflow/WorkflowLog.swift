@@ -3,32 +3,30 @@ import LibPQ
 
 /// The history of figures and narratives: `workflow_events` and `reviews`.
 enum WorkflowLog {
-    /// Appends one step to the history and, for a review, the review tied to the version and content reviewed.
-    /// `version` is the version after the step; `reviewedVersion` the one the approver looked at.
+    /// Appends one step to the history and, for a review, the review tied to the version and content reviewed, in
+    /// one statement (deferred to COMMIT in a call that defers its last writes). `version` is the version after the
+    /// step; `reviewedVersion` the one the approver looked at.
     static func record(
         _ tx: Transaction, _ subject: WorkflowSubject, action: WorkflowAction, from: WorkflowState?, version: Int,
         content: RawJSON, comment: String?, reviewedVersion: Int? = nil
     ) throws {
         let actorID = try WorkflowGate.actorID(tx)
-        let c = tx.connection
-        let eventID = try c.query(
-            """
+        let event: SQLQuery = """
             INSERT INTO workflow_events (figure_id, narrative_id, action, from_state, to_state, version, content,
                                          comment, actor_id)
             VALUES (\(subject.figureID), \(subject.narrativeID), \(action), \(from), \(action.resultingState),
                     \(version), \(content), \(comment), \(actorID))
-            RETURNING id
             """
-        ).single().decode(Int.self)
-        if let decision = action.reviewDecision {
-            try c.execute(
-                """
-                INSERT INTO reviews (workflow_event_id, figure_id, narrative_id, decision, reviewer_id, reason,
-                                     reviewed_version, reviewed_content)
-                VALUES (\(eventID), \(subject.figureID), \(subject.narrativeID), \(decision), \(actorID), \(comment),
-                        \(reviewedVersion ?? version - 1), \(content))
-                """)
-        }
+        guard let decision = action.reviewDecision else { return try tx.later(event) }
+        try tx.later(
+            """
+            WITH event AS (\(event) RETURNING id)
+            INSERT INTO reviews (workflow_event_id, figure_id, narrative_id, decision, reviewer_id, reason,
+                                 reviewed_version, reviewed_content)
+            SELECT event.id, \(subject.figureID), \(subject.narrativeID), \(decision), \(actorID), \(comment),
+                   \(reviewedVersion ?? version - 1), \(content)
+            FROM event
+            """)
     }
 
     /// Every step of an item's history, in order.
