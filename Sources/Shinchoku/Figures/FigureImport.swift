@@ -107,7 +107,7 @@ enum FigureImport {
             try tx.require(.admin, to: "import figures as the clerks of several departments")
             var named: [Int: ActingUser] = [:]
             for (department, login) in clerks.sorted(by: { $0.key < $1.key }) {
-                let clerk = try ShinchokuService.resolve(.login(login), on: tx.connection)
+                let (clerk, _) = try ShinchokuService.resolve(.login(login), on: tx.connection)
                 guard clerk.role == .clerk, let id = clerk.departmentID, clerk.departmentCode == department else {
                     let what =
                         clerk.role == .clerk
@@ -119,6 +119,9 @@ enum FigureImport {
                 }
                 named[id] = clerk
             }
+            // Resolving an account makes it the acting user (`app.actor_id`): the admin acts again until a
+            // department's rows are written as its clerk.
+            try FigureImportStore.act(tx.connection, as: tx.actor)
             actingClerk = nil
             byDepartment = named
             admin = tx.actor
