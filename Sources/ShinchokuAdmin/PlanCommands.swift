@@ -262,13 +262,14 @@ struct ShownIndicator: Encodable {
 
 /// The latest figure of each indicator, as the reports count it.
 enum LatestActuals {
-    /// Report data as of the latest period holds every figure up to it, oldest first: the last is the latest.
+    /// Report data as of the latest period holds the figures up to it, oldest first: the last is the latest.
     static func read(_ run: Invocation, project: String?, includePending: Bool) async throws
         -> [String: ReportData.Figure]
     {
         guard let latest = try await run.service.periods(as: run.actor).map(\.code).max() else { return [:] }
+        // The latest figure is among those a report prints.
         let data = try await run.service.reportData(
-            period: latest, project: project, includePending: includePending, as: run.actor)
+            period: latest, project: project, includePending: includePending, history: .printed, as: run.actor)
         var result: [String: ReportData.Figure] = [:]
         for p in data.projects {
             for i in p.indicators {

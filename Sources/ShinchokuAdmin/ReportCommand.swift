@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Shinchoku
 import ShinchokuReports
 
@@ -46,10 +47,16 @@ extension Admin {
         @Flag(help: "Print digits full-width (１．０), as the prefecture's printed report does (md and html).")
         var fullWidth = false
 
+        /// Hidden: reads and renders the report this many times and prints the times to standard error instead of
+        /// the report (docs/performance.md). Not a test: timings vary with the machine.
+        @Option(help: .hidden)
+        var bench: Int?
+
         @OptionGroup var options: SharedOptions
 
         func validate() throws {
             _ = try ArgumentCheck.period(period, "period for --period")
+            if let bench, bench < 1 { throw ValidationError("--bench needs a number of runs of 1 or more.") }
             if options.json, let format, format != .json {
                 throw ValidationError(
                     "--json asks for --format json; leave out one of --json and --format \(format.rawValue).")
@@ -64,9 +71,13 @@ extension Admin {
         func run() async throws {
             let chosen: ReportFormat = options.json ? .json : ReportFormat(rawValue: (format ?? .md).rawValue)!
             try await Invocation.run(options) { run in
+                if let bench {
+                    try await timed(run, format: chosen, runs: bench)
+                    return
+                }
                 let data = try await run.service.reportData(
                     period: PeriodCode(period)!, project: project, department: department,
-                    includePending: includePending, as: run.actor)
+                    includePending: includePending, history: chosen.history, as: run.actor)
                 // xlsx writes a temporary file: bytes(_:options:) renders it off the cooperative pool.
                 let bytes = try await ShinchokuReports.Report.bytes(
                     data, options: ReportOptions(format: chosen, fullWidthDigits: fullWidth))
@@ -80,6 +91,38 @@ extension Admin {
                         "Audit chain head as of this report: \(head.hash) (\(head.events) events).")
                 }
             }
+        }
+
+        /// `--bench`: the median and least times of reading the report's data and of rendering it.
+        private func timed(_ run: Invocation, format: ReportFormat, runs: Int) async throws {
+            let clock = ContinuousClock()
+            var reads: [Duration] = []
+            var renders: [Duration] = []
+            var size = 0
+            for _ in 0..<runs {
+                let start = clock.now
+                let data = try await run.service.reportData(
+                    period: PeriodCode(period)!, project: project, department: department,
+                    includePending: includePending, history: format.history, as: run.actor)
+                let read = clock.now
+                size = try await ShinchokuReports.Report.bytes(
+                    data, options: ReportOptions(format: format, fullWidthDigits: fullWidth)
+                ).count
+                reads.append(read - start)
+                renders.append(clock.now - read)
+            }
+            func ms(_ d: Duration) -> String {
+                let (s, a) = d.components
+                return String(Double(s) * 1000 + Double(a) / 1e15)
+            }
+            func summary(_ times: [Duration]) -> String {
+                let sorted = times.sorted()
+                return "median \(ms(sorted[sorted.count / 2])) ms, least \(ms(sorted[0])) ms"
+            }
+            let totals = zip(reads, renders).map { $0 + $1 }
+            run.context.standardError.line(
+                "report \(period) \(format.rawValue), \(runs) runs, \(size) bytes: total \(summary(totals)); "
+                    + "read \(summary(reads)); render \(summary(renders))")
         }
     }
 
@@ -98,11 +141,24 @@ extension Admin {
                   shinchoku-admin demo-data
                 """)
 
+        /// Hidden: then make the plan this many times larger (``ScaledDemo``), for benchmarks. Needs a superuser.
+        @Option(help: .hidden)
+        var scale: Int?
+
+        /// Hidden: with `--scale`, the quarters of approved history (default 2).
+        @Option(help: .hidden)
+        var historyQuarters: Int?
+
         @OptionGroup var options: SharedOptions
 
         func run() async throws {
             try await Invocation.run(options) { run in
                 let s = try await run.service.loadDemoData(as: run.actor)
+                if let scale {
+                    try await ScaledDemo.load(
+                        scale: scale, quarters: historyQuarters ?? 2, superuser: run.pool.configuration,
+                        logger: Logger(label: "shinchoku-admin"))
+                }
                 try run.emit(s) {
                     var text = """
                         Loaded the demo data: \(s.projects) projects, \(s.indicators) indicators, \

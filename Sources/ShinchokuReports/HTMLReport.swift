@@ -135,7 +135,10 @@ struct HTMLReport {
             )
             out.append("<figure class=\"chart\">")
             out.append(
-                IndicatorChart(indicator: i, assessment: a, reportPeriod: data.period, text: text).svg())
+                IndicatorChart(
+                    indicator: i, assessment: a, reportPeriod: data.period,
+                    planStartFiscalYear: data.planStartFiscalYear, text: text
+                ).svg())
             out.append(
                 "<figcaption><span class=\"key key-actual\">●</span> 実績値"
                     + " <span class=\"key key-target\">━</span> 目標値"
@@ -195,21 +198,46 @@ struct HTMLReport {
     static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
+        // Runs of characters that need no escape are copied whole.
+        let utf8 = s.utf8
+        var run = utf8.startIndex
+        var i = run
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            var next = utf8.index(after: i)
+            let replacement: String?
+            switch byte {
+            case UInt8(ascii: "&"): replacement = "&amp;"
+            case UInt8(ascii: "<"): replacement = "&lt;"
+            case UInt8(ascii: ">"): replacement = "&gt;"
+            case UInt8(ascii: "\""): replacement = "&quot;"
+            case UInt8(ascii: "'"): replacement = "&#39;"
+            case UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): replacement = nil
             // A character XML 1.0 cannot hold (a control character kept from before such text was refused, or
             // from a plan file) is shown as U+FFFD, so that the report always parses as XML.
-            case "\t", "\n", "\r": out.unicodeScalars.append(c)
-            case _ where c.value < 0x20 || c.value == 0x7F || c.value == 0xFFFE || c.value == 0xFFFF:
-                out += "\u{FFFD}"
-            default: out.unicodeScalars.append(c)
+            case 0..<0x20, 0x7F: replacement = "\u{FFFD}"
+            case 0xEF:
+                // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
+                let second = utf8.index(after: i)
+                if second != utf8.endIndex, utf8[second] == 0xBF {
+                    let third = utf8.index(after: second)
+                    if third != utf8.endIndex, utf8[third] == 0xBE || utf8[third] == 0xBF {
+                        replacement = "\u{FFFD}"
+                        next = utf8.index(after: third)
+                        break
+                    }
+                }
+                replacement = nil
+            default: replacement = nil
             }
+            if let replacement {
+                out += s[run..<i]
+                out += replacement
+                run = next
+            }
+            i = next
         }
+        out += s[run..<utf8.endIndex]
         return out
     }
 

@@ -14,51 +14,101 @@ indirect enum JSONValue: Equatable {
     static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
 
     func serialized(indent: String = "") -> String {
+        var out = ""
+        write(to: &out, indent: indent)
+        return out
+    }
+
+    /// Appends the serialization to `out`: one buffer for the whole document, however deep.
+    func write(to out: inout String, indent: String) {
         switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
-        case .string(let s): return JSONValue.quote(s)
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .string(let s): JSONValue.quote(s, to: &out)
         case .array(let items):
-            guard !items.isEmpty else { return "[]" }
+            guard !items.isEmpty else {
+                out += "[]"
+                return
+            }
             let inner = indent + "  "
-            return "[\n" + items.map { inner + $0.serialized(indent: inner) }.joined(separator: ",\n")
-                + "\n"
-                + indent + "]"
+            out += "[\n"
+            for (n, item) in items.enumerated() {
+                if n > 0 { out += ",\n" }
+                out += inner
+                item.write(to: &out, indent: inner)
+            }
+            out += "\n" + indent + "]"
         case .object(let members):
-            guard !members.isEmpty else { return "{}" }
+            guard !members.isEmpty else {
+                out += "{}"
+                return
+            }
             let inner = indent + "  "
             // Sorted by UTF-8 bytes, like JSONEncoder's .sortedKeys for ASCII keys.
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            return "{\n"
-                + keys.map { inner + JSONValue.quote($0) + ": " + members[$0]!.serialized(indent: inner) }
-                .joined(separator: ",\n") + "\n" + indent + "}"
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            out += "{\n"
+            for (n, key) in keys.enumerated() {
+                if n > 0 { out += ",\n" }
+                out += inner
+                JSONValue.quote(key, to: &out)
+                out += ": "
+                members[key]!.write(to: &out, indent: inner)
+            }
+            out += "\n" + indent + "}"
         }
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if c.value < 0x20 {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(c)
+        var out = ""
+        quote(s, to: &out)
+        return out
+    }
+
+    static func quote(_ s: String, to out: inout String) {
+        out += "\""
+        // Runs of characters that need no escape are copied whole.
+        let utf8 = s.utf8
+        var run = utf8.startIndex
+        var i = run
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            let escape: String?
+            var next = utf8.index(after: i)
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0x08: escape = "\\b"
+            case 0x0C: escape = "\\f"
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case 0xE2:
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                let second = utf8.index(after: i)
+                if second != utf8.endIndex, utf8[second] == 0x80 {
+                    let third = utf8.index(after: second)
+                    if third != utf8.endIndex, utf8[third] == 0xA8 || utf8[third] == 0xA9 {
+                        escape = utf8[third] == 0xA8 ? "\\u2028" : "\\u2029"
+                        next = utf8.index(after: third)
+                        break
+                    }
                 }
+                escape = nil
+            default: escape = nil
             }
+            if let escape {
+                out += s[run..<i]
+                out += escape
+                run = next
+            }
+            i = next
         }
-        return out + "\""
+        out += s[run..<utf8.endIndex]
+        out += "\""
     }
 }
 

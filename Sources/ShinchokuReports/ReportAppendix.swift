@@ -5,12 +5,41 @@ import Shinchoku
 /// edition's 正誤表.
 enum ReportAppendix {
     /// A provenance time as ISO 8601 in Japan's time zone, to the second: `2026-07-10T09:30:00+09:00`.
+    ///
+    /// Japan has kept UTC+9 without summer time since 1952, so from then on the time is worked out in integers
+    /// (a report prints one per indicator); earlier times go through `ISO8601DateFormatter` with the zone's history.
     static func time(_ date: Date?) -> String? {
         guard let date else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds >= japanWithoutSummerTime, seconds < 253_402_300_800 else {  // 1952 to 9999
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = TimeZone(identifier: "Asia/Tokyo")
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.string(from: date)
+        }
+        let local = Int(seconds) + 9 * 3600
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secondOfDay = local - days * 86_400
+        let (year, month, day) = civilDate(daysSince1970: days)
+        func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
+        return String(year) + "-" + two(month) + "-" + two(day) + "T" + two(secondOfDay / 3600) + ":"
+            + two(secondOfDay / 60 % 60) + ":" + two(secondOfDay % 60) + "+09:00"
+    }
+
+    /// 1952-01-01T00:00:00+09:00 in seconds since 1970.
+    static let japanWithoutSummerTime: Double = -568_112_400
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's `civil_from_days`).
+    static func civilDate(daysSince1970 z: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// The figure each indicator shows for the report's period: the latest up to it.

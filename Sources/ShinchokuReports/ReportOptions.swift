@@ -1,4 +1,5 @@
 import Foundation
+import Shinchoku
 
 /// The file formats a report renders to.
 public enum ReportFormat: String, CaseIterable, Sendable {
@@ -14,6 +15,15 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 
     /// Whether the format is not text (xlsx): it cannot go to a terminal, and renders off the cooperative pool.
     public var isBinary: Bool { self == .xlsx }
+
+    /// The figures the format needs read: CSV and xlsx list every figure up to the report's period; Markdown, HTML
+    /// and JSON print only the latest ones and what the charts show (``ReportData/History``).
+    public var history: ReportData.History {
+        switch self {
+        case .csv, .xlsx: .complete
+        case .md, .html, .json: .printed
+        }
+    }
 }
 
 /// How a report is rendered.

@@ -219,8 +219,20 @@ struct ReportText {
 
     /// Splits stored text into its printed lines, dropping blank ones.
     static func lines(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        text.split(whereSeparator: \.isNewline).map(trimmedOfWhitespace).filter { !$0.isEmpty }
+    }
+
+    /// The line without the spaces and tabs (`CharacterSet.whitespaces`) at either end, as
+    /// `trimmingCharacters(in: .whitespaces)` gives it, without going through `NSString`.
+    static func trimmedOfWhitespace(_ line: Substring) -> String {
+        let scalars = line.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, CharacterSet.whitespaces.contains(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, CharacterSet.whitespaces.contains(scalars[scalars.index(before: end)]) {
+            end = scalars.index(before: end)
+        }
+        return String(Substring(scalars[start..<end]))
     }
 }
 

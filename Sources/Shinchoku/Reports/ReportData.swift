@@ -82,7 +82,8 @@ public struct ReportData: Sendable, Equatable {
         public var targetQualifier: TargetQualifier?
         public var targetNote: String?
         /// Figures of periods at or before the report's period, oldest first: approved ones, plus the
-        /// latest unapproved one of a period when pending values are included.
+        /// latest unapproved one of a period when pending values are included. All of them, or only those the
+        /// report prints (``History``).
         public var figures: [Figure]
 
         public init(
@@ -178,7 +179,8 @@ public struct ReportData: Sendable, Equatable {
         public var note: String?
         /// The workflow state; anything but `approved` is pending.
         public var state: WorkflowState
-        /// Who entered and approved the figure shown, and when; nil when not read from a database.
+        /// Who entered and approved the figure, and when: read for each indicator's latest figure (the one reports
+        /// show and print the provenance of); nil for earlier figures and when not read from a database.
         public var provenance: Provenance?
 
         public init(
@@ -225,17 +227,17 @@ public struct ReportData: Sendable, Equatable {
 
 extension ReportData {
     /// Builds report data straight from plan and actuals files, every figure approved.
-    /// The demo data loads the same files, so this is what the database returns for them, but for `auditChain`, which
-    /// only a database has (give the one a database report read to compare the two).
+    /// The demo data loads the same files, so this is what the database returns for them (with the same `history`),
+    /// but for `auditChain`, which only a database has (give the one a database report read to compare the two).
     public static func fromFiles(
         plan: PlanFile, actuals: ActualsFile, period: PeriodCode, includePending: Bool = false,
-        auditChain: AuditChainHead? = nil
+        auditChain: AuditChainHead? = nil, history: History = .complete
     ) -> ReportData {
         let departments = Dictionary(plan.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let programs = Dictionary(plan.programs.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let projects = plan.projects.map { p in
             let indicators = p.indicators.map { i in
-                let figures = actuals.figures
+                let all = actuals.figures
                     .filter { $0.indicator == i.code && $0.period <= period }
                     .sorted { $0.period < $1.period }
                     .map {
@@ -243,6 +245,9 @@ extension ReportData {
                             period: $0.period, status: $0.status, value: $0.value, asOf: $0.asOf, note: $0.note,
                             state: .approved)
                     }
+                let figures =
+                    history == .complete
+                    ? all : printedFigures(all, period: period, planStartFiscalYear: plan.planStartFiscalYear)
                 return Indicator(
                     code: i.code, name: i.name, targetLabel: i.targetLabel, unit: i.unit, actualUnit: i.actualUnit,
                     kind: i.kind, valueType: i.valueType, direction: i.direction, decimals: i.decimals,

@@ -45,7 +45,8 @@ struct ReportScreens: Sendable {
             let period = try context.period()
             let includePending = try request.query("include_pending", as: Bool.self) ?? false
             let data = try await screens.service.reportData(
-                period: period, project: nil, department: nil, includePending: includePending, as: viewer.actor)
+                period: period, project: nil, department: nil, includePending: includePending,
+                history: ReportFormat.html.history, as: viewer.actor)
             let pending = includePending ? "&include_pending=true" : ""
             let downloads = [("Markdown", "md"), ("HTML", "html"), ("CSV", "csv"), ("JSON", "json"), ("Excel", "xlsx")]
                 .map {
@@ -68,7 +69,8 @@ struct ReportScreens: Sendable {
             let format = try request.query("format", as: ReportFormat.self) ?? .html
             let includePending = try request.query("include_pending", as: Bool.self) ?? false
             let data = try await screens.service.reportData(
-                period: period, project: nil, department: nil, includePending: includePending, as: viewer.actor)
+                period: period, project: nil, department: nil, includePending: includePending,
+                history: format.history, as: viewer.actor)
             let body = try await Report.bytes(data, options: ReportOptions(format: format))
             let name = Report.fileName(period: period, includePending: includePending, format: format)
             var headers: HTTPFields = [
