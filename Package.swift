@@ -99,6 +99,8 @@ let package = Package(
         .executableTarget(name: "shinchoku-admin", dependencies: ["ShinchokuAdmin"]),
         // SELECT 1 through the pool against a raw libpq loop: `swift run -c release libpq-benchmark`.
         .executableTarget(name: "libpq-benchmark", dependencies: ["LibPQ", "EmbeddedPostgres"]),
+        // Turns captured service calls into pgbench scripts, for shinchoku-bench's replay.
+        .target(name: "PgbenchReplay", dependencies: ["LibPQ"]),
         .executableTarget(
             name: "shinchoku-server",
             dependencies: [
@@ -111,6 +113,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["LibPQ", "EmbeddedPostgres", "Shinchoku"], path: "Tests/TestSupport"),
         .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres"]),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
+        .testTarget(name: "PgbenchReplayTests", dependencies: ["PgbenchReplay"]),
         .testTarget(
             name: "ShinchokuTests",
             dependencies: ["Shinchoku", "TestSupport"],
