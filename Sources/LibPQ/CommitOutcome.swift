@@ -41,7 +41,13 @@ extension Connection {
 
     /// Runs `body` in a transaction, and when COMMIT gets no answer, finds out what became of it before answering.
     ///
-    /// Before COMMIT the transaction's id is taken (if it wrote anything). A COMMIT that fails with an ERROR was
+    /// BEGIN costs no round trip of its own: it goes in front of the body's first statement or ``pipeline(_:commit:)``
+    /// (a body that sends nothing sends no BEGIN and no COMMIT either). Until the transaction has written, each of its
+    /// round trips also asks for its id (`pg_current_xact_id_if_assigned()`), so that COMMIT goes alone with the id
+    /// already known: `withTransaction { one statement }` is two round trips. A body may end with
+    /// `pipeline(…, commit: true)`, which puts COMMIT in its own round trip.
+    ///
+    /// A COMMIT that fails with an ERROR was
     /// rolled back by the server: ``PostgresTransactionError`` with outcome `aborted`. A COMMIT whose connection
     /// broke (or whose backend sent FATAL) may or may not have committed: `lookUpOutcome` asks, normally on a fresh
     /// connection (``CommitOutcomeLookup``). `committed` returns the body's value as if nothing had happened;
@@ -56,37 +62,7 @@ extension Connection {
         lookUpOutcome: (TransactionID) -> CommitOutcome,
         _ body: (Connection) throws -> T
     ) throws -> T {
-        do {
-            try execute(SQLQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
-        } catch let e as PostgresError {
-            throw PostgresTransactionError(stage: .begin, underlying: e)
-        }
-        let value: T
-        let id: TransactionID?
-        do {
-            value = try body(self)
-            id = try currentTransactionIDIfAssigned()
-            try beforeCommit(id != nil)
-        } catch {
-            do {
-                try execute("ROLLBACK")
-            } catch let rollbackError as PostgresError {
-                throw PostgresTransactionError(stage: .rollback, underlying: rollbackError, bodyError: error)
-            }
-            throw error
-        }
-        do {
-            try execute("COMMIT")
-        } catch let e as PostgresError {
-            guard e.leavesCommitInDoubt else {
-                throw PostgresTransactionError(stage: .commit, underlying: e, outcome: .aborted)
-            }
-            guard let id else { return value }  // it wrote nothing: the same either way
-            let outcome = lookUpOutcome(id)
-            if outcome == .committed { return value }
-            throw PostgresTransactionError(stage: .commit, underlying: e, outcome: outcome, transactionID: id)
-        }
-        return value
+        try runTransaction(isolation: isolation, beforeCommit: beforeCommit, lookUpOutcome: lookUpOutcome, body)
     }
 }
 

@@ -44,11 +44,19 @@ public enum IsolationLevel: String, Sendable {
 /// libpq calls block, so a connection is used only from one dedicated thread (see ``ConnectionPool``),
 /// never from Swift's cooperative pool. It is deliberately not `Sendable`.
 public final class Connection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// The thread that opened the connection; every later call must come from it.
     let ownerThread: pthread_t
     /// Set when the server announced a FATAL error (e.g. `pg_terminate_backend`); outlives `PQfinish`.
     private let fatalNotice = FatalNoticeFlag()
+    /// This session's named prepared statements (see ``preparedStatementCacheSize``).
+    var statementCache = StatementCache(capacity: 256)
+    var roundTripCount: UInt64 = 0
+    /// The transaction of ``withTransaction(isolation:_:)`` while its body runs.
+    var transactionScope: TransactionScope?
+    var metrics: DatabaseMetrics
+    /// Told of every statement this connection sends, after its round trip (see ``StatementObserver``).
+    public var statementObserver: (any StatementObserver)?
 
     /// Opens a connection. Blocks: call only on a thread of your own.
     public static func connect(_ configuration: ConnectionConfiguration) throws -> Connection {
@@ -90,6 +98,7 @@ public final class Connection {
     private init(handle: OpaquePointer) {
         self.handle = handle
         self.ownerThread = pthread_self()
+        self.metrics = DatabaseMetrics()
         fatalNotice.previous = PQsetNoticeReceiver(
             handle,
             { arg, result in
@@ -115,7 +124,7 @@ public final class Connection {
         PQfinish(handle)
     }
 
-    private func checkThread() {
+    func checkThread() {
         assert(pthread_equal(pthread_self(), ownerThread) != 0, "a libpq connection was used from a second thread")
         ThreadAudit.record()
     }
@@ -136,10 +145,11 @@ public final class Connection {
         return PQstatus(handle) == CONNECTION_OK && !fatalNotice.raised
     }
 
-    /// Whether no transaction is open.
+    /// Whether no transaction is open (one of ``withTransaction(isolation:_:)`` is open from the start of its body,
+    /// though its BEGIN waits for its first statement).
     public var isIdle: Bool {
         checkThread()
-        return PQtransactionStatus(handle) == PQTRANS_IDLE
+        return transactionScope == nil && PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
     /// The server's version number, e.g. 150018.
@@ -148,31 +158,11 @@ public final class Connection {
         return Int(PQserverVersion(handle))
     }
 
-    /// Runs one statement with bound parameters and returns its rows.
+    /// Runs one statement with bound parameters and returns its rows. One round trip; a statement the server
+    /// plans runs as a named prepared statement (see ``preparedStatementCacheSize``).
     @discardableResult
     public func query(_ query: SQLQuery) throws -> QueryResult {
-        checkThread()
-        let sql = query.sql
-        let bindings = query.bindings
-        // Values travel as C strings, which end at the first NUL: refuse rather than store a shortened value.
-        if let i = bindings.firstIndex(where: { $0.text?.utf8.contains(0) == true }) {
-            throw PostgresError(
-                kind: .client,
-                message: "parameter $\(i + 1) contains a NUL character, which PostgreSQL text cannot hold",
-                query: sql)
-        }
-        let result: OpaquePointer?
-        if bindings.isEmpty {
-            result = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)
-        } else {
-            let types = bindings.map { Oid($0.typeOID) }
-            result = withOptionalCStringArray(bindings.map(\.text)) { values in
-                types.withUnsafeBufferPointer { typesPtr in
-                    PQexecParams(handle, sql, Int32(bindings.count), typesPtr.baseAddress, values, nil, nil, 0)
-                }
-            }
-        }
-        return try check(result, query: sql)
+        try roundTrip([query], commit: false)[0]
     }
 
     /// Runs one statement and returns the number of rows it affected.
@@ -185,7 +175,16 @@ public final class Connection {
     /// never build it from input.
     public func executeScript(unsafeSQL sql: String) throws {
         checkThread()
+        try sendPendingBegin()
+        transactionScope?.transactionIDCurrent = false
+        if statementCache.count > 0 { statementCache.invalidateAll() }  // a script may change any table
+        let start = ContinuousClock.now
         let result = PQexec(handle, sql)
+        roundTripCount += 1
+        let duration = ContinuousClock.now - start
+        metrics.recordRoundTrip(statements: 1, duration: duration)
+        statementObserver?.record(
+            StatementRecord(sql: sql, bindings: [], roundTrip: roundTripCount, duration: duration, prepared: false))
         _ = try check(result, query: nil)
         // PQexec returns only the last result; errors in earlier statements stop the script and surface here.
     }
@@ -341,7 +340,7 @@ private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Uns
 }
 
 /// Calls `body` with an array of C strings (NULL where nil) whose memory stays valid during the call only.
-private func withOptionalCStringArray<R>(
+func withOptionalCStringArray<R>(
     _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R
 ) -> R {
     // strdup'd copies, freed with free() because strdup allocated them.

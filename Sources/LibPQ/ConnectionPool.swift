@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// A bounded pool of connections for async code.
@@ -27,17 +28,26 @@ public actor ConnectionPool: Service {
         /// How long to keep asking what became of a transaction whose COMMIT got no answer before calling it
         /// `unknown` (see ``CommitOutcomeLookup``).
         public var outcomeLookupTimeout: Duration
+        /// Named prepared statements kept per connection (least recently used out first); 0 sends every statement
+        /// unprepared, which PgBouncer in transaction pooling mode before 1.21 needs.
+        public var preparedStatementCacheSize: Int
+        /// Told of every statement sent, on the connection's thread (metrics, the benchmark's capture).
+        public var statementObserver: (any StatementObserver)?
 
         public init(
             maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10), statementTimeout: Duration? = nil,
-            idleInTransactionSessionTimeout: Duration? = nil, outcomeLookupTimeout: Duration = .seconds(10)
+            idleInTransactionSessionTimeout: Duration? = nil, outcomeLookupTimeout: Duration = .seconds(10),
+            preparedStatementCacheSize: Int = 256, statementObserver: (any StatementObserver)? = nil
         ) {
+            precondition(preparedStatementCacheSize >= 0, "a statement cache's size cannot be negative")
             precondition(maxConnections >= 1, "a pool needs at least one connection")
             self.maxConnections = maxConnections
             self.acquireTimeout = acquireTimeout
             self.statementTimeout = statementTimeout
             self.idleInTransactionSessionTimeout = idleInTransactionSessionTimeout
             self.outcomeLookupTimeout = outcomeLookupTimeout
+            self.preparedStatementCacheSize = preparedStatementCacheSize
+            self.statementObserver = statementObserver
         }
     }
 
@@ -54,16 +64,9 @@ public actor ConnectionPool: Service {
 
     public nonisolated let configuration: ConnectionConfiguration
     public nonisolated let options: Options
-    private let logger: Logger
-    private var idle: [Slot] = []
-    private var slotCount = 0
-    private var waiters = WaiterQueue<CheckedContinuation<Slot, any Error>>()
-    private var nextWaiterID: UInt64 = 0
-    /// One sleeping task for the earliest deadline, however many wait: a sleep per waiter, even one cancelled
-    /// once the waiter is served, stays allocated until its deadline (~650 bytes each).
-    private var timer: Task<Void, Never>?
-    private var closed = false
-    private var allSlots: [Slot] = []
+    private nonisolated let logger: Logger
+    private nonisolated let checkout = Checkout()
+    nonisolated let metrics = DatabaseMetrics()
 
     public init(configuration: ConnectionConfiguration, options: Options = Options(), logger: Logger? = nil) {
         self.configuration = configuration
@@ -73,7 +76,9 @@ public actor ConnectionPool: Service {
 
     /// Runs `body` with a connection on the connection's own thread and returns its result.
     /// The body is synchronous: it may run many statements, typically one transaction.
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public nonisolated func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
         try await run { connection, _ in try body(connection) }
     }
 
@@ -84,7 +89,8 @@ public actor ConnectionPool: Service {
     /// ``PostgresTransactionError`` with outcome `aborted` if not, and outcome `unknown` only when the database
     /// cannot tell within `outcomeLookupTimeout`. Under a ``DatabaseDeadline`` the caller is answered by then at
     /// the latest: before COMMIT the transaction is abandoned and rolls back; during COMMIT the outcome is unknown.
-    public func withTransaction<T: Sendable>(
+    /// BEGIN goes with the body's first statement (see ``Connection/withTransaction(isolation:beforeCommit:lookUpOutcome:_:)``).
+    public nonisolated func withTransaction<T: Sendable>(
         isolation: IsolationLevel = .readCommitted, _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
         let lookup = CommitOutcomeLookup(configuration: configuration, timeout: options.outcomeLookupTimeout)
@@ -102,43 +108,94 @@ public actor ConnectionPool: Service {
         }
     }
 
-    /// One hop to a slot's thread, within the task's ``DatabaseDeadline`` if it has one.
-    private func run<T: Sendable>(
+    /// One piece of work on a slot's thread, within the task's ``DatabaseDeadline`` if it has one.
+    ///
+    /// One hand-off each way: a free slot is taken under a lock on the caller's thread, and the work queued on the
+    /// slot's thread, which gives the slot back (or straight to the next waiter, whose work then runs on the same
+    /// thread without waking its task) before it answers. Only a caller that finds no free slot waits, in FIFO
+    /// order, until its acquire timeout or deadline, or until cancelled.
+    private nonisolated func run<T: Sendable>(
         _ work: @escaping @Sendable (Connection, PendingCall<T>?) throws -> T
     ) async throws -> T {
         let deadline = DatabaseDeadline.current
-        let slot = try await acquire(deadline: deadline)
+        let id = checkout.newWaiterID()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let call = deadline.map { _ in PendingCall<T>() }
+                call?.wait(continuation)
+                let answer: @Sendable (Result<T, any Error>) -> Void = { result in
+                    if let call { _ = call.finish(result) } else { continuation.resume(with: result) }
+                }
+                let start: @Sendable (Slot) -> Void = { slot in
+                    self.start(work, on: slot, deadline: deadline, call: call, answer: answer)
+                }
+                let enqueued = ContinuousClock.now
+                // The pool's own wait, cut short by the caller's deadline when that comes first.
+                let waitUntil = min(enqueued + options.acquireTimeout, deadline ?? .now + options.acquireTimeout)
+                let waiter = Waiter { [metrics] result in
+                    switch result {
+                    case .success(let slot):
+                        metrics.acquireWait.recordNanoseconds((ContinuousClock.now - enqueued).nanoseconds)
+                        start(slot)
+                    case .failure(let error): answer(.failure(error))
+                    }
+                }
+                switch checkout.take(
+                    id: id, waiter: waiter, until: waitUntil, maxConnections: options.maxConnections)
+                {
+                case .slot(let slot):
+                    metrics.inUse.increment()
+                    metrics.acquireWait.recordNanoseconds(0)
+                    start(slot)
+                case .create(let number):
+                    let slot = Slot(id: number)
+                    guard checkout.register(slot) else {
+                        slot.thread.stop()
+                        answer(.failure(PostgresError(kind: .poolClosed, message: "the connection pool was closed")))
+                        return
+                    }
+                    metrics.connections.increment()
+                    metrics.inUse.increment()
+                    metrics.acquireWait.recordNanoseconds(0)
+                    start(slot)
+                case .closed:
+                    answer(.failure(PostgresError(kind: .poolClosed, message: "the connection pool was closed")))
+                case .queued:
+                    metrics.waiters.increment()
+                    let timer = DeadlineTimer.shared.schedule(at: waitUntil) { [weak self] in self?.timeOut(id) }
+                    checkout.setTimer(timer, for: id)
+                    if Task.isCancelled { cancelWaiter(id) }
+                }
+            }
+        } onCancel: {
+            self.cancelWaiter(id)
+        }
+    }
+
+    /// Queues the work on the slot's thread, which gives the slot back before it answers.
+    private nonisolated func start<T: Sendable>(
+        _ work: @escaping @Sendable (Connection, PendingCall<T>?) throws -> T, on slot: Slot,
+        deadline: ContinuousClock.Instant?, call: PendingCall<T>?,
+        answer: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
         let configuration = self.configuration
         let options = self.options
-        guard let deadline else {
-            do {
-                let value = try await slot.thread.run { () throws -> T in
-                    let connection = try Self.ready(slot, configuration, options)
-                    defer { Self.afterUse(slot) }
-                    return try work(connection, nil)
-                }
-                release(slot)
-                return value
-            } catch {
-                release(slot)
-                throw error
-            }
-        }
-        let call = PendingCall<T>()
-        do {
-            let value = try await slot.thread.run(
-                call, until: deadline, lateFinish: { Task { await self.release(slot) } },
-                { () throws -> T in
-                    let connection = try Self.ready(slot, configuration, options)
+        let metrics = self.metrics
+        let timer = call.flatMap { call in deadline.map { DeadlineTimer.shared.schedule(at: $0) { call.expire() } } }
+        slot.thread.submit {
+            let result: Result<T, any Error>
+            if let call, !call.begin() {
+                result = .failure(PendingCall<T>.abandoned)
+            } else {
+                result = Result {
+                    let connection = try Self.ready(slot, configuration, options, metrics)
                     defer { Self.afterUse(slot) }
                     return try work(connection, call)
-                })
-            release(slot)
-            return value
-        } catch {
-            // Answered by the deadline: the slot is still busy, and its thread releases it when the work is done.
-            if !call.expired { release(slot) }
-            throw error
+                }
+            }
+            if let timer { DeadlineTimer.shared.cancel(timer) }
+            self.release(slot)
+            answer(result)
         }
     }
 
@@ -151,97 +208,69 @@ public actor ConnectionPool: Service {
 
     /// Closes every connection and ends their threads; waiting callers get `poolClosed`.
     public func close() async {
-        closed = true
-        timer?.cancel()
-        timer = nil
-        for continuation in waiters.removeAll() {
-            continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the connection pool was closed"))
+        let (waiters, slots) = checkout.close()
+        metrics.waiters.decrement(by: Double(waiters.count))
+        for waiter in waiters {
+            waiter.serve(.failure(PostgresError(kind: .poolClosed, message: "the connection pool was closed")))
         }
-        let slots = allSlots
-        allSlots.removeAll()
-        idle.removeAll()
+        metrics.connections.decrement(by: Double(slots.count))
         for slot in slots {
-            _ = try? await slot.thread.run { slot.connection = nil }
+            _ = await slot.thread.run { slot.connection = nil }
             slot.thread.stop()
         }
     }
 
     /// Connections open or being opened, for diagnostics.
-    public var openConnections: Int { slotCount }
+    public var openConnections: Int { checkout.slotCount }
 
     // MARK: - Checkout
 
-    private func acquire(deadline: ContinuousClock.Instant? = nil) async throws -> Slot {
-        if closed { throw PostgresError(kind: .poolClosed, message: "the connection pool was closed") }
-        if let slot = idle.popLast() { return slot }
-        if slotCount < options.maxConnections {
-            slotCount += 1
-            let slot = Slot(id: slotCount)
-            allSlots.append(slot)
-            return slot
-        }
-        nextWaiterID += 1
-        let id = nextWaiterID
-        // The pool's own wait, cut short by the caller's deadline when that comes first.
-        let waitUntil = min(ContinuousClock.now + options.acquireTimeout, deadline ?? .now + options.acquireTimeout)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Slot, any Error>) in
-                waiters.append(continuation, id: id, deadline: waitUntil)
-                startTimer()
-            }
-        } onCancel: {
-            Task { await self.cancel(id) }
-        }
+    private nonisolated func cancelWaiter(_ id: UInt64) {
+        guard let waiter = checkout.removeWaiter(id) else { return }
+        metrics.waiters.decrement()
+        waiter.serve(.failure(CancellationError()))
     }
 
-    private func cancel(_ id: UInt64) {
-        waiters.remove(id)?.resume(throwing: CancellationError())
+    private nonisolated func timeOut(_ id: UInt64) {
+        guard let waiter = checkout.removeWaiter(id) else { return }
+        metrics.waiters.decrement()
+        waiter.serve(
+            .failure(
+                PostgresError(
+                    kind: .poolTimeout,
+                    message: "no database connection became free within \(options.acquireTimeout) "
+                        + "(pool of \(options.maxConnections))")))
     }
 
-    /// Sleeps until the earliest deadline, unless a timer does already; then times out whoever is due.
-    private func startTimer() {
-        guard timer == nil, let deadline = waiters.nextDeadline else { return }
-        timer = Task { [weak self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            await self?.timerFired()
-        }
-    }
-
-    private func timerFired() {
-        timer = nil
-        guard !closed else { return }
-        let error = PostgresError(
-            kind: .poolTimeout,
-            message: "no database connection became free within \(options.acquireTimeout) "
-                + "(pool of \(options.maxConnections))")
-        for continuation in waiters.removeExpired(now: .now) { continuation.resume(throwing: error) }
-        startTimer()
-    }
-
-    private func release(_ slot: Slot) {
-        if closed {
-            slot.thread.submit { slot.connection = nil }
+    /// On the slot's thread, once its work is done: hands the slot to the longest waiter, or makes it idle.
+    private nonisolated func release(_ slot: Slot) {
+        switch checkout.release(slot) {
+        case .closed:
+            slot.connection = nil  // on its own thread
             slot.thread.stop()
-            return
-        }
-        if let continuation = waiters.popFirst() {
-            continuation.resume(returning: slot)
-        } else {
-            idle.append(slot)
+            metrics.inUse.decrement()
+        case .idle:
+            metrics.inUse.decrement()
+        case .handedTo(let waiter):
+            metrics.waiters.decrement()
+            waiter.serve(.success(slot))  // queues the waiter's work behind this job, on this thread
         }
     }
 
     // MARK: - On the connection's thread
 
     /// Opens the slot's connection, or replaces it when it died since last use.
-    private static func ready(_ slot: Slot, _ configuration: ConnectionConfiguration, _ options: Options) throws
-        -> Connection
-    {
+    private static func ready(
+        _ slot: Slot, _ configuration: ConnectionConfiguration, _ options: Options, _ metrics: DatabaseMetrics
+    ) throws -> Connection {
         if let c = slot.connection, c.isHealthy, c.isIdle { return c }
         slot.connection = nil  // finishes a dead or confused connection
         let c = try Connection.connect(configuration)
+        c.metrics = metrics
+        c.preparedStatementCacheSize = options.preparedStatementCacheSize
         try c.applyTimeouts(
             statement: options.statementTimeout, idleInTransaction: options.idleInTransactionSessionTimeout)
+        c.statementObserver = options.statementObserver
         slot.connection = c
         return c
     }

@@ -114,29 +114,6 @@ final class PendingCall<T: Sendable>: @unchecked Sendable {
     }
 }
 
-extension BlockingThreads {
-    /// Runs `work` on this thread, answering the caller at `deadline` at the latest (see ``PendingCall``).
-    /// When the deadline answered first, `lateFinish` runs on this thread once the work is done.
-    func run<T: Sendable>(
-        _ call: PendingCall<T>, until deadline: ContinuousClock.Instant,
-        lateFinish: @escaping @Sendable () -> Void, _ work: @escaping @Sendable () throws -> T
-    ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            call.wait(continuation)
-            let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                if !Task.isCancelled { call.expire() }
-            }
-            submit {
-                let result: Result<T, any Error> =
-                    call.begin() ? Result { try work() } : .failure(PendingCall<T>.abandoned)
-                timer.cancel()
-                if !call.finish(result) { lateFinish() }
-            }
-        }
-    }
-}
-
 extension Connection {
     /// Sets the server's `statement_timeout` and `idle_in_transaction_session_timeout` for this session; nil leaves
     /// a setting as the server has it. A stuck statement or an abandoned transaction then ends on the server's side.

@@ -172,8 +172,9 @@ public struct PostgresTransactionError: Error, CustomStringConvertible, Sendable
     public var underlying: PostgresError
     /// The body's error, when a rollback failed after the body threw.
     public var bodyError: (any Error)?
-    /// For a failed COMMIT: whether the transaction committed after all (never `committed` here: that is no
-    /// failure), was rolled back, or cannot be told.
+    /// For a failed COMMIT: whether the transaction committed after all, was rolled back, or cannot be told.
+    /// `committed` only when a `pipeline(…, commit: true)` committed but its results were lost with the connection
+    /// (otherwise a transaction that committed is no failure).
     public var outcome: CommitOutcome?
     /// For a COMMIT in doubt: the transaction's id, to look it up later with `pg_xact_status`.
     public var transactionID: TransactionID?

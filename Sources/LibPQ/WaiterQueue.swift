@@ -41,6 +41,27 @@ struct WaiterQueue<Waiter> {
         return nil
     }
 
+    /// The longest-waiting waiter and its id, taken out of the queue.
+    mutating func popFirstWithID() -> (UInt64, Waiter)? {
+        while start < entries.count {
+            let entry = entries[start]
+            entries[start] = nil
+            start += 1
+            if let entry {
+                count -= 1
+                compact()
+                return (entry.id, entry.waiter)
+            }
+        }
+        compact()
+        return nil
+    }
+
+    /// Whether a waiter is still queued.
+    func contains(_ id: UInt64) -> Bool {
+        entries[start...].contains { $0?.id == id }
+    }
+
     /// Takes a waiter out of the queue (it was cancelled); nil when it was served or expired already.
     @discardableResult
     mutating func remove(_ id: UInt64) -> Waiter? {
