@@ -1,3 +1,4 @@
+import Foundation
 import LibPQ
 
 /// One statement as a service call sent it: its SQL text with `$n` placeholders and the values bound to them.
@@ -88,6 +89,7 @@ public struct PgbenchScript: Sendable, Equatable {
         var offsets: Set<Int> = []
         var statements = 0
         var roundTrips = 0
+        var returned = 0
 
         for (a, b) in zip(first, second) {
             guard a.roundTrips.count == b.roundTrips.count,
@@ -97,12 +99,25 @@ public struct PgbenchScript: Sendable, Equatable {
             }
             body.append("")
             body.append("-- \(a.name): \(a.roundTrips.count) round trip\(a.roundTrips.count == 1 ? "" : "s")")
+            var lastReturned: String?
             for (tripA, tripB) in zip(a.roundTrips, b.roundTrips) {
                 roundTrips += 1
                 let pipelined = tripA.count > 1
                 if pipelined { body.append("\\startpipeline") }
                 for (s, t) in zip(tripA, tripB) {
                     statements += 1
+                    defer {
+                        if let variable = returnedID(s.sql) {
+                            if pipelined {
+                                // pgbench cannot \gset inside a pipeline; a later value taken from it stays constant.
+                                lastReturned = nil
+                            } else {
+                                returned += 1
+                                lastReturned = "r\(returned)_\(variable)"
+                                body[body.count - 1] = String(body[body.count - 1].dropLast()) + " \\gset r\(returned)_"
+                            }
+                        }
+                    }
                     guard s.bindings.count == t.bindings.count else {
                         throw Mismatch(description: "a statement of \(a.name) bound different numbers of values")
                     }
@@ -113,10 +128,18 @@ public struct PgbenchScript: Sendable, Equatable {
                             names.append("NULL" + cast)
                             continue
                         }
-                        if let i = Int(text), let j = y.text.flatMap({ Int($0) }), j - i == step {
+                        if let i = Int(text), let j = y.text.flatMap({ Int($0) }), j - i == step,
+                            abs(i - startVersion) <= 2 * step
+                        {
                             let offset = i - startVersion
                             offsets.insert(offset)
                             names.append(":" + versionName(offset) + cast)
+                            continue
+                        }
+                        if let returned = lastReturned, Int(text) != nil, y.text != text {
+                            // An id the call's earlier `RETURNING id` handed back (a new workflow event's, which
+                            // its review references): the replay uses the id its own statement returned.
+                            names.append(":" + returned + cast)
                             continue
                         }
                         let key = "\(x.typeOID)\u{0}\(text)"
@@ -144,6 +167,16 @@ public struct PgbenchScript: Sendable, Equatable {
         return PgbenchScript(
             text: lines.joined(separator: "\n") + "\n", constants: constants, statements: statements,
             roundTrips: roundTrips)
+    }
+
+    /// The column of a statement that ends `RETURNING <column>` (one column), which pgbench can keep with `\gset`.
+    static func returnedID(_ sql: String) -> String? {
+        guard
+            let r = sql.range(
+                of: #"RETURNING\s+([a-z_][a-z0-9_]*)\s*;?\s*$"#, options: [.regularExpression, .caseInsensitive])
+        else { return nil }
+        let words = sql[r].split(whereSeparator: { $0.isWhitespace || $0 == ";" })
+        return words.count == 2 ? String(words[1]).lowercased() : nil
     }
 
     /// `v` for the version itself, `v_p2` for two more, `v_m1` for one less.
