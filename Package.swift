@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "shinchoku-server", targets: ["shinchoku-server"]),
         .executable(name: "shinchoku-admin", targets: ["shinchoku-admin"]),
         .executable(name: "libpq-benchmark", targets: ["libpq-benchmark"]),
+        .executable(name: "shinchoku-bench", targets: ["shinchoku-bench"]),
         .library(name: "LibPQ", targets: ["LibPQ"]),
         .library(name: "Shinchoku", targets: ["Shinchoku"]),
     ],
@@ -103,6 +104,19 @@ let package = Package(
         .executableTarget(name: "shinchoku-admin", dependencies: ["ShinchokuAdmin"]),
         // SELECT 1 through the pool against a raw libpq loop: `swift run -c release libpq-benchmark`.
         .executableTarget(name: "libpq-benchmark", dependencies: ["LibPQ", "EmbeddedPostgres"]),
+        // Turns captured service calls into pgbench scripts, for shinchoku-bench's replay.
+        .target(name: "PgbenchReplay", dependencies: ["LibPQ"]),
+        // The service against pgbench replaying its own statements, HTTP, reports and import (docs/performance.md):
+        // `swift run -c release shinchoku-bench`.
+        .executableTarget(
+            name: "shinchoku-bench",
+            dependencies: [
+                "PgbenchReplay", "Shinchoku", "ShinchokuReports", "ShinchokuServer", "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "shinchoku-server",
             dependencies: [
@@ -117,6 +131,7 @@ let package = Package(
         .testTarget(
             name: "LibPQTests",
             dependencies: ["LibPQ", "TestSupport", .product(name: "Metrics", package: "swift-metrics")]),
+        .testTarget(name: "PgbenchReplayTests", dependencies: ["PgbenchReplay"]),
         .testTarget(
             name: "ShinchokuTests",
             dependencies: ["Shinchoku", "TestSupport"],
