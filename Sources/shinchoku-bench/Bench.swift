@@ -234,10 +234,11 @@ struct Bench {
                         line += pad("\(r.errors)", 8) + " | "
                         if let pgbench, replays.count >= n {
                             let before = try await figureVersions(database, Self.main, clientFigures)
+                            // As many cycles per client as the service just ran, so both runs take about as long.
+                            let cycles = max(20, Int(r.callsPerSecond * Double(options.duration) / 4 / Double(n)))
                             let result = await pgbenchRun(
                                 pgbench: pgbench, conninfo: conninfo, replays: Array(replays.prefix(n)),
-                                versions: before,
-                                seconds: options.duration)
+                                versions: before, transactions: cycles)
                             let after = try await figureVersions(database, Self.main, clientFigures)
                             let expected = zip(before, result.transactions).map { $0 + 4 * $1 }
                             let check = after == expected ? "ok" : "VERSIONS OFF (expected \(expected), got \(after))"
@@ -283,7 +284,12 @@ struct Bench {
         }
 
         if !options.skipOverheads, let pgbench, replays.count >= 8 {
-            await overheads(pgbench: pgbench, replays: Array(replays.prefix(8)), figures: Array(figures.prefix(8)))
+            // About `min(duration, 5)` seconds each at the 8-client replay's rate.
+            let rate = referencePgbench ?? 400
+            let cycles = max(20, Int(rate * Double(min(options.duration, 5)) / 4 / 8))
+            await overheads(
+                pgbench: pgbench, replays: Array(replays.prefix(8)), figures: Array(figures.prefix(8)),
+                cyclesPerClient: cycles)
         }
 
         if !options.skipReports {
@@ -370,16 +376,16 @@ struct Bench {
 
     /// pgbench at 8 clients on a scratch copy as it is, with row-level security off, and with the audit chain's
     /// trigger off: what each costs PostgreSQL.
-    func overheads(pgbench: String, replays: [ClientReplay], figures: [BenchFigure]) async {
+    func overheads(pgbench: String, replays: [ClientReplay], figures: [BenchFigure], cyclesPerClient: Int) async {
         print("")
-        let seconds = min(options.duration, 5)
         do {
             try await database.recreate(Self.scratch, template: Self.main)
             let conninfo = database.conninfo(database: Self.scratch, user: DatabaseRoles.application)
             func run(_ label: String) async throws -> Double {
                 let before = try await figureVersions(database, Self.scratch, figures)
                 let r = await pgbenchRun(
-                    pgbench: pgbench, conninfo: conninfo, replays: replays, versions: before, seconds: seconds)
+                    pgbench: pgbench, conninfo: conninfo, replays: replays, versions: before,
+                    transactions: cyclesPerClient)
                 let after = try await figureVersions(database, Self.scratch, figures)
                 let ok = after == zip(before, r.transactions).map { $0 + 4 * $1 } && r.failures.isEmpty
                 print(
@@ -477,7 +483,7 @@ struct Bench {
                     service: service, rows: 10_000, admin: .login(ShinchokuService.demoAdmin), budget: .seconds(30),
                     logger: logger)
                 print(
-                    "import (service importFigures, one call per department and quarter, \(r.calls) calls): "
+                    "import (an admin for every department, importFigures, one call per quarter, \(r.calls) calls): "
                         + "\(r.rows) rows in \(f2(r.seconds)) s = \(f0(Double(r.rows) / r.seconds)) rows/s"
                         + (r.rows < r.planned ? " (stopped after 30 s; \(r.planned) rows planned)" : ""))
             }

@@ -152,7 +152,9 @@ func capturedCall(_ name: String, _ records: [StatementRecord], roundTrips total
     return CapturedCall(name: name, roundTrips: trips)
 }
 
-/// One pgbench run: a process per client, each replaying its own script on one connection for `seconds`.
+/// One pgbench run: a process per client, each replaying its own script on one connection `transactions` times
+/// (`--transactions`, not `--time`: pgbench 15 does not stop at `--time` while it runs these pipelined scripts, and a
+/// fixed count also tells exactly which versions each figure must reach).
 struct PgbenchResult: Sendable {
     var transactions: [Int]
     var tps: Double
@@ -162,17 +164,17 @@ struct PgbenchResult: Sendable {
 }
 
 func pgbenchRun(
-    pgbench: String, conninfo: String, replays: [ClientReplay], versions: [Int], seconds: Int
+    pgbench: String, conninfo: String, replays: [ClientReplay], versions: [Int], transactions: Int
 ) async -> PgbenchResult {
     await withTaskGroup(of: (Int, Int, Double, String?).self) { group in
         for (k, (replay, version)) in zip(replays, versions).enumerated() {
             let arguments =
                 [
-                    "--no-vacuum", "--protocol=prepared", "--client=1", "--jobs=1", "--time=\(seconds)",
+                    "--no-vacuum", "--protocol=prepared", "--client=1", "--jobs=1", "--transactions=\(transactions)",
                     "--file=\(replay.file.path)",
                 ] + replay.script.defineArguments(startVersion: version) + [conninfo]
             group.addTask {
-                let result = await runProcess(pgbench, arguments, timeout: .seconds(seconds + 30))
+                let result = await runProcess(pgbench, arguments, timeout: .seconds(120))
                 let tx = matchNumber(result.output, after: "number of transactions actually processed:").map { Int($0) }
                 let tps = matchNumber(result.output, after: "tps = ")
                 guard result.status == 0, let tx, let tps else {
