@@ -176,16 +176,7 @@ public enum AuditChain {
     }
 
     /// Lower-case hex, two digits a byte.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }
 
     /// The bytes of lower-case or upper-case hex; nil for anything else.
     static func bytes(hex: String) -> [UInt8]? {
