@@ -38,12 +38,16 @@ public enum ServerMetrics {
     /// Bootstraps swift-metrics now, before the connection pool and the router create their metrics.
     public static func bootstrap() { _ = registry }
 
+    /// `shinchoku_bcrypt_queue`.
     static let bcryptQueue = registry.makeGauge(
-        name: "shinchoku_bcrypt_queue", labels: [],
-        help: "bcrypt jobs (logins, password changes) queued or running on the bcrypt threads")
+        descriptor: MetricNameDescriptor(
+            namespace: "shinchoku", metricName: "bcrypt_queue", unitName: "",
+            helpText: "bcrypt jobs (logins, password changes) queued or running on the bcrypt threads"))
+    /// `shinchoku_mail_outbox_pending`.
     static let outboxPending = registry.makeGauge(
-        name: "shinchoku_mail_outbox_pending", labels: [],
-        help: "Notification mails waiting to be sent (neither sent nor failed for good)")
+        descriptor: MetricNameDescriptor(
+            namespace: "shinchoku", subsystem: "mail_outbox", metricName: "pending", unitName: "",
+            helpText: "Notification mails waiting to be sent (neither sent nor failed for good)"))
 
     /// The metrics in Prometheus's text format, after reading the gauges that are read when scraped. An outbox that
     /// cannot be read (the database is down) keeps its last value: the scrape itself never fails.
