@@ -86,7 +86,9 @@ struct BenchCommand: AsyncParsableCommand {
         print("starting PostgreSQL…")
         let database: BenchDatabase
         do {
-            database = try BenchDatabase.open(url: url, directory: work.appendingPathComponent("pg"))
+            // initdb and pg_ctl block for seconds: on a thread of their own, not the cooperative pool.
+            let directory = work.appendingPathComponent("pg")
+            database = try await onOwnThread { try BenchDatabase.open(url: url, directory: directory) }
         } catch {
             print("cannot start or reach PostgreSQL: \(error)")
             print("service/pgbench = n/a")
@@ -99,7 +101,7 @@ struct BenchCommand: AsyncParsableCommand {
         } catch {
             print("the bench stopped early: \(error)")
         }
-        database.close()
+        await onOwnThread { database.close() }
         try? FileManager.default.removeItem(at: work)
         print("service/pgbench = \(ratio.map { String(format: "%.2f", $0) } ?? "n/a")")
     }

@@ -128,3 +128,20 @@ func productionPoolOptions(size: Int) -> ConnectionPool.Options {
         maxConnections: size, acquireTimeout: .seconds(10), statementTimeout: .seconds(10),
         idleInTransactionSessionTimeout: .seconds(10))
 }
+
+/// Runs blocking work (initdb, pg_ctl) on a thread of its own rather than on Swift's cooperative pool.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// ``onOwnThread(_:)`` for work that cannot fail.
+func onOwnThread(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { continuation in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
+    }
+}
