@@ -54,7 +54,7 @@ public enum ServerMetrics {
     static func scrape(outbox: MailOutbox?) async -> [UInt8] {
         bcryptQueue.set(Double(ShinchokuService.passwordHashingQueue))
         if let outbox,
-            let pending = try? await DatabaseDeadline.within(.seconds(2), { try await outbox.pendingCount() })
+            let pending = try? await DatabaseDeadline.within(.seconds(5), { try await outbox.pendingCount() })
         {
             outboxPending.set(Double(pending))
         }

@@ -7,7 +7,8 @@ import TestSupport
 import Testing
 
 /// `GET /metrics`: Prometheus's text format, never on the main listener without the metrics token.
-@Suite("Metrics")
+/// Serialized: the gauges are the process's, and a scrape of another test's database would overwrite them midway.
+@Suite("Metrics", .serialized)
 struct MetricsTests {
     static let token = "metrics-token-0123456789"
     static let clerk = Fixtures.clerk("ports")
