@@ -160,6 +160,9 @@ extension RawJSON: PostgresDecodable {
 extension PostgresJSON: PostgresDecodable {
     public static func decode(text: String, column: PostgresColumn) throws -> PostgresJSON<Value> {
         guard column.typeOID == PostgresOID.json || column.typeOID == PostgresOID.jsonb else { throw mismatch(column) }
+        if Value.self == [String].self, let strings = JSONStringArray.parse(text) {
+            return PostgresJSON(decoded: strings as! Value, text: text)
+        }
         do {
             return PostgresJSON(decoded: try JSONDecoder().decode(Value.self, from: Data(text.utf8)), text: text)
         } catch {
