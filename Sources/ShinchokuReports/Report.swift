@@ -9,6 +9,8 @@ public enum Report {
     /// the calling thread, so async code calls ``bytes(_:options:)`` instead.
     /// - Throws: ``XLSXError`` for xlsx only (the text formats never throw).
     public static func render(_ data: ReportData, options: ReportOptions) throws -> Data {
+        // JSON is written as bytes: no String to validate and copy again.
+        if options.format == .json { return Data(JSONReport(data: data, options: options).renderBytes()) }
         guard let text = text(data, options: options) else { return try XLSXReport.render(data, options: options) }
         return Data(text.utf8)
     }

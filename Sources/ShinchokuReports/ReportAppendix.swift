@@ -154,16 +154,6 @@ extension CSVReport {
 }
 
 extension JSONReport {
-    /// The figure's provenance: display names and ISO 8601 times, null where unknown.
-    static func provenance(_ f: ReportData.Figure?) -> [String: JSONValue] {
-        [
-            "entered_by": .optional(f?.provenance?.enteredBy),
-            "submitted_at": .optional(ReportAppendix.time(f?.provenance?.submittedAt)),
-            "approved_by": .optional(f?.provenance?.approvedBy),
-            "approved_at": .optional(ReportAppendix.time(f?.provenance?.approvedAt)),
-        ]
-    }
-
     /// An edition's 正誤表, or null.
     func corrections() -> JSONValue {
         guard let c = data.corrections else { return .null }

@@ -203,7 +203,13 @@ enum ReportQueryStore {
     {
         let rows = try c.query(
             """
-            SELECT p.code AS project, n.state, n.approved_content,
+            SELECT p.code AS project, n.state, n.approved_content IS NOT NULL AS approved,
+                   -- The approved texts as text (the keys NarrativeContent encodes, snake_case), not as a JSON
+                   -- document to decode: a report reads one narrative per project. jsonb_to_record reads the
+                   -- document once (each ->> would read and decompress it again).
+                   a.progress AS approved_progress, a.progress_hard AS approved_progress_hard,
+                   a.progress_soft AS approved_progress_soft, a.outlook AS approved_outlook,
+                   a.outlook_hard AS approved_outlook_hard, a.outlook_soft AS approved_outlook_soft,
                    -- The current content is only shown with pending work included: not read otherwise.
                    CASE WHEN \(includePending) THEN n.progress END AS progress,
                    CASE WHEN \(includePending) THEN n.progress_hard END AS progress_hard,
@@ -212,13 +218,20 @@ enum ReportQueryStore {
                    CASE WHEN \(includePending) THEN n.outlook_hard END AS outlook_hard,
                    CASE WHEN \(includePending) THEN n.outlook_soft END AS outlook_soft
             FROM narratives n JOIN projects p ON p.id = n.project_id
+            LEFT JOIN LATERAL jsonb_to_record(n.approved_content) AS a(
+                progress text, progress_hard text, progress_soft text, outlook text, outlook_hard text,
+                outlook_soft text) ON true
             WHERE n.period_code = \(period)
             """)
         var result: [String: ReportData.Narrative] = [:]
         for r in rows {
-            let approved = try (r["approved_content"] as RawJSON?).map {
-                try WorkflowJSON.decode(NarrativeContent.self, $0)
-            }
+            let approved =
+                try r["approved"] as Bool
+                ? NarrativeContent(
+                    progress: try r["approved_progress"], progressHard: try r["approved_progress_hard"],
+                    progressSoft: try r["approved_progress_soft"], outlook: try r["approved_outlook"],
+                    outlookHard: try r["approved_outlook_hard"], outlookSoft: try r["approved_outlook_soft"])
+                : nil
             guard
                 let (shown, state) = reported(
                     try NarrativeContent(r), try r["state"], approved: approved, includePending)
