@@ -39,8 +39,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Client counts, comma-separated.")
     var clients: String = "1,8,32"
 
-    @Option(help: "The most connections of the service's pool.")
-    var poolSize: Int = 8
+    @Option(
+        help: ArgumentHelp(
+            "The most connections of the service's pool (default: twice this machine's cores, which serve the bench's "
+                + "PostgreSQL too).",
+            discussion: "More connections than PostgreSQL has cores to run them only queue inside PostgreSQL, behind "
+                + "the audit chain's lock (docs/performance.md)."))
+    var poolSize: Int = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     @Flag(help: "Skip the HTTP run with wrk.")
     var skipHTTP = false
@@ -63,6 +68,7 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second.") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
+        guard (1...200).contains(poolSize) else { throw ValidationError("--pool-size takes a number from 1 to 200.") }
         guard !clientCounts.isEmpty, clientCounts.allSatisfy({ (1...200).contains($0) }) else {
             throw ValidationError("--clients takes numbers from 1 to 200, such as 1,8,32.")
         }
@@ -361,7 +367,8 @@ struct Bench {
                             " | pgbench \(f0($0)) calls/s | HTTP/pgbench \(f2(r.requestsPerSecond / $0))"
                         } ?? ""
                     print(
-                        "HTTP (wrk, \(figures.count) connections): \(f0(r.requestsPerSecond)) req/s, p50 \(f1(r.p50)) ms, "
+                        "HTTP (wrk, \(figures.count) connections, pool \(options.poolSize)): \(f0(r.requestsPerSecond)) req/s, "
+                            + "p50 \(f1(r.p50)) ms, "
                             + "p99 \(f1(r.p99)) ms, \(r.failed) of \(r.requests) not 2xx" + ratio)
                     for f in r.firstFailures { print("    \(f)") }
                 } catch {
@@ -461,7 +468,7 @@ struct Bench {
                     for format in [ReportFormat.html, .json] {
                         let t = try await medianReport(
                             service, period: period, format: format, as: .login(ShinchokuService.demoApprover), runs: 3)
-                        line += " \(format.rawValue) \(f0(t.seconds * 1000)) ms"
+                        line += " \(format.rawValue) \(f0(t.seconds * 1000)) ms (read \(f0(t.read * 1000)))"
                     }
                     print(line + " (loaded in \(Int(loaded)) s)")
                 }
