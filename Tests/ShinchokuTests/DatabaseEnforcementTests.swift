@@ -224,6 +224,38 @@ import Testing
         }
     }
 
+    /// app_actor_entered() also finds a save in the item's history (by its index of saves, migration 0012) when
+    /// somebody else entered the item last.
+    @Test("an approver cannot review an item whose history shows a save by them, in SQL either")
+    func reviewAfterOwnEarlierSaveIsRefused() async throws {
+        try await TestDatabase.withStandard { db in
+            let ids = try await Self.arrange(db)
+            let approver = ids[Fixtures.approver]!
+            try await db.arrange { c in
+                try c.execute(
+                    """
+                    INSERT INTO workflow_events (figure_id, action, from_state, to_state, version, content, actor_id)
+                    SELECT id, 'save', NULL, 'draft', 1, '{}', \(approver) FROM figures WHERE period_code = '2020Q4'
+                    """)
+                try c.execute(
+                    """
+                    INSERT INTO workflow_events (narrative_id, action, from_state, to_state, version, content,
+                                                 actor_id)
+                    SELECT id, 'save', NULL, 'draft', 1, '{}', \(approver) FROM narratives WHERE period_code = '2020Q4'
+                    """)
+            }
+            let before = try await Fixtures.snapshot(db)
+            for write in [Write.updateFigureReview, .updateNarrativeReview, .insertReview] {
+                let outcome = await Self.attempt(db, actor: String(approver), write.sql(actor: approver))
+                #expect(outcome.failureSQLState == .insufficientPrivilege, "\(write): \(outcome)")
+            }
+            #expect(try await Fixtures.snapshot(db) == before)
+            let other = ids[Fixtures.approver2]!
+            #expect(
+                try await Self.attempt(db, actor: String(other), Write.updateFigureReview.sql(actor: other)).get() == 1)
+        }
+    }
+
     @Test("an approver changes only the review columns, never the value")
     func approversDoNotChangeValues() async throws {
         try await TestDatabase.withStandard { db in
