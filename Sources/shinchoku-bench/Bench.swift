@@ -230,6 +230,7 @@ struct Bench {
                         service: svc, figures: clientFigures,
                         versions: try await figureVersions(database, Self.main, clientFigures), duration: .seconds(1))
                     for round in 1...options.rounds {
+                        try await database.vacuum(Self.main)
                         let r = await serviceRun(
                             service: svc, figures: clientFigures,
                             versions: try await figureVersions(database, Self.main, clientFigures),
@@ -241,6 +242,7 @@ struct Bench {
                             + pad(f1(r.percentile(0.99)), 8)
                         line += pad("\(r.errors)", 8) + " | "
                         if let pgbench, replays.count >= n {
+                            try await database.vacuum(Self.main)
                             let before = try await figureVersions(database, Self.main, clientFigures)
                             // As many cycles per client as the service just ran, so both runs take about as long.
                             let cycles = max(20, Int(r.callsPerSecond * Double(options.duration) / 4 / Double(n)))
@@ -342,6 +344,7 @@ struct Bench {
             return
         }
         do {
+            try await database.vacuum(Self.main)
             try await withConnectionPool(
                 configuration: configuration, options: productionPoolOptions(size: options.poolSize)
             ) { pool in
@@ -391,6 +394,7 @@ struct Bench {
             try await database.recreate(Self.scratch, template: Self.main)
             let conninfo = database.conninfo(database: Self.scratch, user: DatabaseRoles.application)
             func run(_ label: String) async throws -> Double {
+                try await database.vacuum(Self.scratch)
                 let before = try await figureVersions(database, Self.scratch, figures)
                 let r = await pgbenchRun(
                     pgbench: pgbench, conninfo: conninfo, replays: replays, versions: before,
