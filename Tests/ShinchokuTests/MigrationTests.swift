@@ -10,7 +10,7 @@ import Testing
         try await TestDatabase.with(migrated: false) { db in
             let migrator = Migrator(pool: db.pool, migrations: try Migration.bundled())
             let versions = try Migration.bundled().map(\.version)
-            #expect(versions.starts(with: [1, 2, 3, 4, 5, 6]) && versions.last == 12)
+            #expect(versions.starts(with: [1, 2, 3, 4, 5, 6]) && versions.last == 13)
             let pending = try await migrator.pending()
             #expect(pending.map(\.version) == versions)
             let applied = try await migrator.apply()
