@@ -103,7 +103,8 @@ extension Admin {
                 let start = clock.now
                 let data = try await run.service.reportData(
                     period: PeriodCode(period)!, project: project, department: department,
-                    includePending: includePending, history: format.history, as: run.actor)
+                    includePending: includePending, history: format.history,
+                    planTexts: format.printsPlanTexts, as: run.actor)
                 let read = clock.now
                 size = try await ShinchokuReports.Report.bytes(
                     data, options: ReportOptions(format: format, fullWidthDigits: fullWidth)

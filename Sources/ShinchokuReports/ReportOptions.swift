@@ -16,6 +16,10 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     /// Whether the format is not text (xlsx): it cannot go to a terminal, and renders off the cooperative pool.
     public var isBinary: Bool { self == .xlsx }
 
+    /// Whether the format prints each project's 概要 and 主な取組 (Markdown and HTML): the others need not read them
+    /// (``Shinchoku/ShinchokuService/reportData(period:project:department:includePending:history:planTexts:as:)``).
+    public var printsPlanTexts: Bool { self == .md || self == .html }
+
     /// The figures the format needs read: CSV and xlsx list every figure up to the report's period; Markdown, HTML
     /// and JSON print only the latest ones and what the charts show (``ReportData/History``).
     public var history: ReportData.History {

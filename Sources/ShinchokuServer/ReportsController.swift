@@ -17,7 +17,8 @@ struct ReportsController<Context: SessionRequestContext>: Sendable {
             let fullWidth = try request.query("full_width", as: Bool.self) ?? false
             let data = try await service.reportData(
                 period: context.period(), project: request.query("project"), department: request.query("department"),
-                includePending: includePending, history: format.history, as: context.actor)
+                includePending: includePending, history: format.history,
+                planTexts: format.printsPlanTexts, as: context.actor)
             let body = try await Report.bytes(data, options: ReportOptions(format: format, fullWidthDigits: fullWidth))
             var headers: HTTPFields = [
                 .contentType: Report.contentType(for: format), .contentLength: String(body.count),

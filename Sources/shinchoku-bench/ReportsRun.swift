@@ -11,7 +11,8 @@ func timeReport(
 ) async throws -> (seconds: Double, read: Double, bytes: Int) {
     let clock = ContinuousClock()
     let start = clock.now
-    let data = try await service.reportData(period: period, history: format.history, as: reader)
+    let data = try await service.reportData(
+        period: period, history: format.history, planTexts: format.printsPlanTexts, as: reader)
     let read = clock.now
     let body = try await Report.bytes(data, options: ReportOptions(format: format))
     return ((clock.now - start).seconds, (read - start).seconds, body.count)

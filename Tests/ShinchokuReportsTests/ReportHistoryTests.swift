@@ -47,6 +47,20 @@ import Testing
                 #expect(periods(complete).count == 12)
                 #expect(periods(printed) == ["2020Q3", "2020Q4", "2021Q1"])
                 #expect(Self.texts(printed) == Self.texts(complete))
+
+                // Read without the plan's texts (概要, 主な取組), which only Markdown and HTML print: JSON and CSV
+                // print the same.
+                #expect(ReportFormat.allCases.filter(\.printsPlanTexts) == [.md, .html])
+                let bare = try await s.reportData(
+                    period: Self.q1, includePending: pending, history: .printed, planTexts: false, as: .local)
+                #expect(bare.projects.allSatisfy { $0.overview.isEmpty && $0.mainInitiatives.isEmpty })
+                #expect(printed.projects.contains { !$0.overview.isEmpty && !$0.mainInitiatives.isEmpty })
+                let json = ReportOptions(format: .json)
+                #expect(Report.text(bare, options: json) == Report.text(printed, options: json))
+                let bareComplete = try await s.reportData(
+                    period: Self.q1, includePending: pending, history: .complete, planTexts: false, as: .local)
+                let csv = ReportOptions(format: .csv)
+                #expect(Report.text(bareComplete, options: csv) == Report.text(complete, options: csv))
             }
 
             // Figures older than what is printed may change (or be wrong) without changing the report.

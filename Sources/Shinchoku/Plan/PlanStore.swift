@@ -39,12 +39,16 @@ enum PlanStore {
         }
     }
 
-    static func projects(_ c: Connection, code: String?) throws -> [ProjectInfo] {
+    /// The projects in plan order (one, with `code`), each with its indicators. Without `texts`, `overview` and
+    /// `mainInitiatives` are left empty (not read): for readers that do not print them, such as the JSON report.
+    static func projects(_ c: Connection, code: String?, texts: Bool = true) throws -> [ProjectInfo] {
         let rows = try c.query(
             """
             SELECT p.id, p.code, g.code AS program_code, g.name AS program_name, p.title, p.subtitle,
                    d.code AS department_code, d.name AS department_name, d.approving, d.version AS department_version,
-                   p.overview, p.main_initiatives, p.target_heading, p.version
+                   CASE WHEN \(texts) THEN p.overview ELSE '[]'::jsonb END AS overview,
+                   CASE WHEN \(texts) THEN p.main_initiatives ELSE '[]'::jsonb END AS main_initiatives,
+                   p.target_heading, p.version
             FROM projects p JOIN programs g ON g.id = p.program_id JOIN departments d ON d.id = p.department_id
             WHERE \(code)::text IS NULL OR p.code = \(code)
             ORDER BY p.position

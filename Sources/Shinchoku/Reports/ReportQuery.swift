@@ -14,16 +14,17 @@ extension ShinchokuService {
     ///
     /// `history` says which earlier figures to read: ``ReportData/History/complete`` (every figure up to `period`,
     /// which the CSV and xlsx tables list) or ``ReportData/History/printed`` (only what the other formats print, so
-    /// that the report does not grow with the years of history).
+    /// that the report does not grow with the years of history). Without `planTexts`, each project's `overview` and
+    /// `mainInitiatives` are left empty, unread: for the formats that do not print them (CSV, JSON, xlsx).
     public func reportData(
         period: PeriodCode, project: String? = nil, department: String? = nil, includePending: Bool = false,
-        history: ReportData.History = .complete, as reader: ActorReference
+        history: ReportData.History = .complete, planTexts: Bool = true, as reader: ActorReference
     ) async throws -> ReportData {
         // Repeatable read: the figures and narratives come from one snapshot even though several queries read them.
         try await perform(as: reader, isolation: .repeatableRead) { tx in
             try ReportQueryStore.reportData(
                 tx.connection, period: period, project: project, department: department, includePending: includePending,
-                history: history)
+                history: history, planTexts: planTexts)
         }
     }
 }
@@ -32,7 +33,7 @@ extension ShinchokuService {
 enum ReportQueryStore {
     static func reportData(
         _ c: Connection, period: PeriodCode, project: String?, department: String?, includePending: Bool,
-        history: ReportData.History = .complete
+        history: ReportData.History = .complete, planTexts: Bool = true
     ) throws -> ReportData {
         // JIT compiling the report's queries (PostgreSQL's default above a cost the index lookups reach) takes longer
         // than running them: off for this transaction.
@@ -46,7 +47,7 @@ enum ReportQueryStore {
         if let department, try PlanStore.department(c, code: department) == nil {
             throw ServiceError.notFound("There is no department \(department).")
         }
-        let projects = try PlanStore.projects(c, code: project).filter { p in
+        let projects = try PlanStore.projects(c, code: project, texts: planTexts).filter { p in
             department.map { $0 == p.department.code } ?? true
         }
         if let project, projects.isEmpty, try c.query("SELECT 1 FROM projects WHERE code = \(project)").isEmpty {

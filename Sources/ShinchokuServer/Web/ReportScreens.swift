@@ -70,7 +70,7 @@ struct ReportScreens: Sendable {
             let includePending = try request.query("include_pending", as: Bool.self) ?? false
             let data = try await screens.service.reportData(
                 period: period, project: nil, department: nil, includePending: includePending,
-                history: format.history, as: viewer.actor)
+                history: format.history, planTexts: format.printsPlanTexts, as: viewer.actor)
             let body = try await Report.bytes(data, options: ReportOptions(format: format))
             let name = Report.fileName(period: period, includePending: includePending, format: format)
             var headers: HTTPFields = [
