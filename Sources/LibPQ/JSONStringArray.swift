@@ -39,7 +39,8 @@ enum JSONStringArray {
             guard i < n, buf[i] == UInt8(ascii: "\"") else { return nil }
             i += 1
             var start = i
-            var unescaped: [UInt8]? = nil  // only for a string with escapes
+            var unescaped: [UInt8] = []  // the bytes before `start`, once the string has had an escape
+            var escaped = false
             while true {
                 guard i < n else { return nil }
                 let b = buf[i]
@@ -49,34 +50,33 @@ enum JSONStringArray {
                     i += 1
                     continue
                 }
-                var bytes = unescaped ?? []
-                bytes.append(contentsOf: buf[start..<i])
+                escaped = true
+                unescaped.append(contentsOf: buf[start..<i])
                 i += 1
                 guard i < n else { return nil }
                 switch buf[i] {
-                case UInt8(ascii: "\""): bytes.append(0x22)
-                case UInt8(ascii: "\\"): bytes.append(0x5C)
-                case UInt8(ascii: "/"): bytes.append(0x2F)
-                case UInt8(ascii: "b"): bytes.append(0x08)
-                case UInt8(ascii: "f"): bytes.append(0x0C)
-                case UInt8(ascii: "n"): bytes.append(0x0A)
-                case UInt8(ascii: "r"): bytes.append(0x0D)
-                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "\""): unescaped.append(0x22)
+                case UInt8(ascii: "\\"): unescaped.append(0x5C)
+                case UInt8(ascii: "/"): unescaped.append(0x2F)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
                 case UInt8(ascii: "u"):
                     guard i + 4 < n, let a = hex(buf[i + 1]), let b = hex(buf[i + 2]), let c = hex(buf[i + 3]),
                         let d = hex(buf[i + 4]), let scalar = Unicode.Scalar(a << 12 | b << 8 | c << 4 | d)
                     else { return nil }  // a surrogate (half of a pair) is no scalar: JSONDecoder's case
-                    bytes.append(contentsOf: String(Character(scalar)).utf8)
+                    unescaped.append(contentsOf: String(Character(scalar)).utf8)
                     i += 4
                 default: return nil
                 }
                 i += 1
                 start = i
-                unescaped = bytes
             }
-            if var bytes = unescaped {
-                bytes.append(contentsOf: buf[start..<i])
-                result.append(String(decoding: bytes, as: UTF8.self))
+            if escaped {
+                unescaped.append(contentsOf: buf[start..<i])
+                result.append(String(decoding: unescaped, as: UTF8.self))
             } else {
                 result.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
             }

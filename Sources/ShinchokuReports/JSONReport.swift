@@ -131,23 +131,17 @@ struct JSONObject: Equatable, ExpressibleByDictionaryLiteral {
 
     init(_ pairs: [(key: String, value: JSONValue)]) {
         members = pairs
-        let ordered = zip(members, members.dropFirst()).allSatisfy { Self.precedes($0.key, $1.key) }
-        if !ordered {
+        if !zip(members, members.dropFirst()).allSatisfy({ Self.precedes($0.key, $1.key) }) {
             members.sort { Self.precedes($0.key, $1.key) }
-            // A key given twice keeps its last value, as a dictionary would.
-            var unique: [(key: String, value: JSONValue)] = []
-            for m in members {
-                if let last = unique.last, last.key == m.key { unique[unique.count - 1] = m } else { unique.append(m) }
-            }
-            members = unique
+            // A key given twice is a mistake in the code, as in a dictionary literal, which traps on it too.
+            precondition(
+                zip(members, members.dropFirst()).allSatisfy { $0.key != $1.key }, "a JSON object has a key twice")
         }
     }
 
     init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
-
-    var isEmpty: Bool { members.isEmpty }
 
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
