@@ -41,11 +41,11 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The most connections of the service's pool (default: twice this machine's cores, which serve the bench's "
-                + "PostgreSQL too).",
+            "The most connections of the service's pool (default: this machine's cores, which also run the bench's "
+                + "PostgreSQL, its server and wrk).",
             discussion: "More connections than PostgreSQL has cores to run them only queue inside PostgreSQL, behind "
                 + "the audit chain's lock (docs/performance.md)."))
-    var poolSize: Int = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+    var poolSize: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     @Flag(help: "Skip the HTTP run with wrk.")
     var skipHTTP = false
@@ -359,12 +359,20 @@ struct Bench {
                         tokens[login] = try await apiLogin(
                             port: server.port, login: login, password: passwords[login] ?? "")
                     }
-                    let versions = try await figureVersions(database, Self.main, figures)
-                    let specs = zip(figures, versions).map { f, v in
-                        "\(f.period)|\(f.indicator)|\(v)|\(tokens[f.clerkLogin]!)|\(tokens[ShinchokuService.demoApprover]!)"
+                    func specs() async throws -> [String] {
+                        let versions = try await figureVersions(database, Self.main, figures)
+                        return zip(figures, versions).map { f, v in
+                            "\(f.period)|\(f.indicator)|\(v)|\(tokens[f.clerkLogin]!)|\(tokens[ShinchokuService.demoApprover]!)"
+                        }
                     }
+                    // A warm-up, as the service runs have: the server's pool opens its connections, and their
+                    // backends prepare the statements and load the catalogs and functions they use.
+                    _ = try await wrkRun(
+                        wrk: options.wrk, port: server.port, threads: try await specs(), seconds: 2, directory: work)
+                    for f in figures { try await service.settleAfterWrk(f) }
                     let r = try await wrkRun(
-                        wrk: options.wrk, port: server.port, threads: specs, seconds: options.duration, directory: work)
+                        wrk: options.wrk, port: server.port, threads: try await specs(), seconds: options.duration,
+                        directory: work)
                     let ratio =
                         pgbenchCallsPerSecond.map {
                             " | pgbench \(f0($0)) calls/s | HTTP/pgbench \(f2(r.requestsPerSecond / $0))"
@@ -379,7 +387,7 @@ struct Bench {
                 }
                 await server.stop()
                 // wrk stops mid-cycle: finish each figure's cycle so that later runs start where a cycle starts.
-                for f in figures { _ = try? await service.settle(f) }
+                for f in figures { try? await service.settleAfterWrk(f) }
             }
         } catch {
             print("HTTP run failed: \(error)")

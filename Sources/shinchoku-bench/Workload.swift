@@ -66,6 +66,23 @@ extension ShinchokuService {
         for s in rest { version = try await step(s, figure, version: version) }
         return version
     }
+
+    /// ``settle(_:)`` after wrk has stopped: a request wrk gave up on mid-flight may still be running in the
+    /// server and move the figure under the settling calls, so a refused step is tried again from the figure as it
+    /// then is (for up to 5 seconds).
+    func settleAfterWrk(_ figure: BenchFigure) async throws {
+        var attempt = 0
+        while true {
+            do {
+                _ = try await settle(figure)
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 50 { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
 }
 
 /// The figures of the bench, one per client: the plan's indicators in order in the demo's open quarter, then in the
