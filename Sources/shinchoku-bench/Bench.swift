@@ -470,6 +470,7 @@ struct Bench {
                 try await ScaledDemo.load(
                     scale: 100, quarters: quarters, superuser: database.configuration(database: name), logger: logger)
                 let loaded = (clock.now - start).seconds
+                try await database.settleAfterLoad(name)
                 try await withConnectionPool(configuration: configuration, options: productionPoolOptions(size: 1)) {
                     pool in
                     let service = ShinchokuService(pool: pool, logger: logger)

@@ -101,6 +101,14 @@ struct BenchDatabase: Sendable {
         try await asSuperuser(name) { c in try c.execute("VACUUM (ANALYZE)") }
     }
 
+    /// `VACUUM (ANALYZE)` of `name`, then a `CHECKPOINT`: a freshly loaded database as autovacuum and the
+    /// checkpointer leave it a few minutes later (the visibility map set, the loaded pages written out), so that the
+    /// timings after a bulk load measure the reports, not the load's write-back competing with them.
+    func settleAfterLoad(_ name: String) async throws {
+        try await vacuum(name)
+        try await asSuperuser(name) { c in try c.execute("CHECKPOINT") }
+    }
+
     /// Drops `name` if it exists.
     func drop(_ name: String) async {
         _ = try? await asSuperuser { c in

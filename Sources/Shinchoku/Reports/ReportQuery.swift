@@ -136,11 +136,11 @@ enum ReportQueryStore {
             chosen
                 + """
 
+                SELECT x.*, approved_author.display_name AS approved_author FROM (
                 SELECT i.code AS indicator, f.period_code AS period, f.recency = 1 AS latest, f.state, f.status, f.value,
                        f.note, f.as_of, f.approved_status, f.approved_value, f.approved_note, f.approved_as_of,
                        f.approved_at, approver.display_name AS approved_by_name, current_author.display_name AS author,
-                       approved_author.display_name AS approved_author, steps.approved_submitted_at,
-                       steps.submitted_at
+                       steps.approved_author_id, steps.approved_submitted_at, steps.submitted_at
                 FROM (
                     -- OFFSET 0 keeps this a lookup by id per chosen figure: as a join, the planner reads every figure.
                     SELECT f.*, row_number() OVER (PARTITION BY f.indicator_id ORDER BY f.period_code DESC) AS recency
@@ -160,8 +160,11 @@ enum ReportQueryStore {
                            (array_agg(e.at ORDER BY e.id DESC)
                                 FILTER (WHERE e.action = 'submit' AND f.state = 'submitted'))[1] AS submitted_at
                     FROM workflow_events e WHERE f.recency = 1 AND e.figure_id = f.id) steps ON true
-                LEFT JOIN users approved_author ON approved_author.id = steps.approved_author_id
-                ORDER BY i.code, f.period_code
+                -- OFFSET 0: the approved author's name is joined once, to all rows (a hash of the few users); left
+                -- to the planner, it joined the users inside the loop over the figures, a hash per figure.
+                OFFSET 0) x
+                LEFT JOIN users approved_author ON approved_author.id = x.approved_author_id
+                ORDER BY x.indicator, x.period
                 """)
         var result: [String: [ReportData.Figure]] = [:]
         for r in rows {
