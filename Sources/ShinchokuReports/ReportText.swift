@@ -219,7 +219,21 @@ struct ReportText {
 
     /// Splits stored text into its printed lines, dropping blank ones.
     static func lines(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).map(trimmedOfWhitespace).filter { !$0.isEmpty }
+        // Split on the newline scalars (what `Character.isNewline` holds: LF, VT, FF, CR, NEL, LS, PS) rather than
+        // on Characters: grapheme breaking of long narratives was most of a report's text handling. Unicode breaks
+        // graphemes on both sides of each of these, so the lines are the same; CR LF gives an empty piece between,
+        // which is dropped like every blank line.
+        text.unicodeScalars.split(whereSeparator: isNewline).map { trimmedOfWhitespace(Substring($0)) }.filter {
+            !$0.isEmpty
+        }
+    }
+
+    /// The scalars for which `Character.isNewline` is true.
+    private static func isNewline(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: true
+        default: false
+        }
     }
 
     /// The line without the spaces and tabs (`CharacterSet.whitespaces`) at either end, as

@@ -106,7 +106,7 @@ struct BenchDatabase: Sendable {
     /// timings after a bulk load measure the reports, not the load's write-back competing with them.
     func settleAfterLoad(_ name: String) async throws {
         try await vacuum(name)
-        try await asSuperuser(name) { c in try c.execute("CHECKPOINT") }
+        _ = try await asSuperuser(name) { c in try c.execute("CHECKPOINT") }
     }
 
     /// Drops `name` if it exists.
