@@ -205,7 +205,8 @@ struct HTMLReport {
                     return false
                 case UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
                 case 0..<0x20: return false
-                case 0xEF:  // U+FFFE and U+FFFF (EF BF BE, EF BF BF); other EF sequences, such as full-width forms, are fine
+                // U+FFFE and U+FFFF (EF BF BE, EF BF BF); other EF sequences, such as full-width forms, are fine.
+                case 0xEF:
                     if i + 2 < bytes.count, bytes[i + 1] == 0xBF, bytes[i + 2] == 0xBE || bytes[i + 2] == 0xBF {
                         return false
                     }
