@@ -196,29 +196,9 @@ struct HTMLReport {
 
     /// Escapes text for HTML element content and attribute values.
     static func escape(_ s: String) -> String {
-        // Most text (a name, a narrative line) has nothing to escape: one pass over its bytes, no copy.
-        let clean = s.utf8.withContiguousStorageIfAvailable { bytes in
-            for (i, byte) in bytes.enumerated() {
-                switch byte {
-                case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"),
-                    0x7F:
-                    return false
-                case UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
-                case 0..<0x20: return false
-                // U+FFFE and U+FFFF (EF BF BE, EF BF BF); other EF sequences, such as full-width forms, are fine.
-                case 0xEF:
-                    if i + 2 < bytes.count, bytes[i + 1] == 0xBF, bytes[i + 2] == 0xBE || bytes[i + 2] == 0xBF {
-                        return false
-                    }
-                default: continue
-                }
-            }
-            return true
-        }
-        if clean == true { return s }
+        // Runs of characters that need no escape are copied whole, and text with nothing to escape (most names and
+        // narrative lines) is returned as it is, without a copy.
         var out = ""
-        out.reserveCapacity(s.utf8.count)
-        // Runs of characters that need no escape are copied whole.
         let utf8 = s.utf8
         var run = utf8.startIndex
         var i = run
@@ -251,12 +231,14 @@ struct HTMLReport {
             default: replacement = nil
             }
             if let replacement {
+                if out.isEmpty { out.reserveCapacity(s.utf8.count + 16) }
                 out += s[run..<i]
                 out += replacement
                 run = next
             }
             i = next
         }
+        if run == utf8.startIndex { return s }
         out += s[run..<utf8.endIndex]
         return out
     }
